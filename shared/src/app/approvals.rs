@@ -1,0 +1,162 @@
+//! Pending Approvals: an admin approves or rejects Create Account Requests. Approval creates
+//! the Cognito user, the account and its business (and, for an invited partner, its link to
+//! the customer) and emails a set-password link; all table writes are one transaction that
+//! holds only while the request is still pending, so a double click or two admins at once
+//! give one account and one email.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::outbox::{self, deliver};
+use super::{App, AppError, Caller, now};
+use crate::adapters::dynamo::{Page, WriteError};
+use crate::domain::account::{AccountKind, Role, UserStatus};
+use crate::domain::fields::{FieldErrors, Text};
+use crate::domain::ids::{BusinessId, RequestId};
+use crate::domain::records::{Business, EmailKind, PartnerLink, RequestStatus, SignUpRequest, User};
+use crate::domain::token::TokenPurpose;
+
+pub const MAX_PAGE: i32 = 100;
+
+pub async fn count_pending(app: &App, caller: &Caller) -> Result<u64, AppError> {
+    caller.require(Role::Admin)?;
+    Ok(app.store.count_requests(RequestStatus::Pending).await?)
+}
+
+pub async fn list(
+    app: &App,
+    caller: &Caller,
+    status: RequestStatus,
+    cursor: Option<&str>,
+    limit: i32,
+) -> Result<Page<SignUpRequest>, AppError> {
+    caller.require(Role::Admin)?;
+    app.store
+        .list_requests(status, cursor, limit.clamp(1, MAX_PAGE))
+        .await?
+        .map_err(|_| AppError::BadRequest("The cursor is not valid; start again without it.".into()))
+}
+
+async fn pending_request(app: &App, caller: &Caller, id: &str) -> Result<SignUpRequest, AppError> {
+    caller.require(Role::Admin)?;
+    let id = RequestId::parse(id).ok_or(AppError::NotFound("request"))?;
+    app.store.get_request(&id).await?.ok_or(AppError::NotFound("request"))
+}
+
+fn already(request: &SignUpRequest, wanted: RequestStatus) -> Result<SignUpRequest, AppError> {
+    if request.status == wanted {
+        Ok(request.clone())
+    } else {
+        Err(AppError::conflict("already_decided", format!("This request was already {}.", request.status.as_str())))
+    }
+}
+
+#[tracing::instrument(name = "Approve sign-up request", skip_all, fields(request_id = %id))]
+pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpRequest, AppError> {
+    let request = pending_request(app, caller, id).await?;
+    if request.status != RequestStatus::Pending {
+        return already(&request, RequestStatus::Approved);
+    }
+    let user_id = app.identity.create_user(&request.email).await?;
+    let decided = now();
+    let business = Business {
+        business_id: BusinessId::new(),
+        kind: request.kind,
+        name: request.business_name.clone(),
+        website: request.business_website.clone(),
+        phone: request.phone.clone(),
+        created_at: decided,
+    };
+    let user = User {
+        user_id: user_id.clone(),
+        email: request.email.clone(),
+        business_id: business.business_id.clone(),
+        role: request.kind.role(),
+        status: UserStatus::PendingPassword,
+        first_name: request.first_name.clone(),
+        last_name: request.last_name.clone(),
+        tokens_valid_after: 0,
+        created_at: decided,
+    };
+    let link = match (&request.invited_by, request.kind) {
+        (Some(invited), AccountKind::Partner) => {
+            let customer = app.store.get_business(&invited.customer_id).await?;
+            Some(PartnerLink {
+                customer_id: invited.customer_id.clone(),
+                customer_name: customer.map(|c| c.name).unwrap_or_default(),
+                partner_id: business.business_id.clone(),
+                partner_name: business.name.clone(),
+                partner_type: invited.partner_type,
+                invitation_id: Some(invited.invitation_id.clone()),
+                linked_at: decided,
+            })
+        }
+        _ => None,
+    };
+    let mut approved = request.clone();
+    approved.status = RequestStatus::Approved;
+    approved.decided_by = Some(caller.user.user_id.clone());
+    approved.decided_at = Some(decided);
+    approved.user_id = Some(user_id.clone());
+    let email = outbox::message(
+        app,
+        &request.email,
+        EmailKind::Approved,
+        json!({"first_name": request.first_name, "business_name": request.business_name}),
+        Some(outbox::link(app, TokenPurpose::SetPassword, user_id.as_ref())?),
+    );
+    match app.store.approve_request(&approved, &user, &business, link.as_ref(), &email).await {
+        Ok(()) => {
+            tracing::info!(user_id = %user_id, "Sign-up request approved");
+            deliver(app, &email.outbox_id).await;
+            Ok(approved)
+        }
+        Err(WriteError::Conflict(at)) if at.contains(&0) => {
+            // Decided meanwhile (a double click, another admin): report what happened.
+            let current = app.store.get_request(&request.request_id).await?.ok_or(AppError::NotFound("request"))?;
+            already(&current, RequestStatus::Approved)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RejectForm {
+    pub reason: Option<String>,
+}
+
+#[tracing::instrument(name = "Reject sign-up request", skip_all, fields(request_id = %id))]
+pub async fn reject(app: &App, caller: &Caller, id: &str, form: &RejectForm) -> Result<SignUpRequest, AppError> {
+    let request = pending_request(app, caller, id).await?;
+    let reason = Text::parse(form.reason.as_deref(), 2000)
+        .map_err(|e| FieldErrors::single("reason", e.to_string()))?
+        .to_string();
+    if request.status != RequestStatus::Pending {
+        return already(&request, RequestStatus::Rejected);
+    }
+    let mut rejected = request.clone();
+    rejected.status = RequestStatus::Rejected;
+    rejected.decided_by = Some(caller.user.user_id.clone());
+    rejected.decided_at = Some(now());
+    rejected.reason = Some(reason.clone());
+    let email = outbox::message(
+        app,
+        &request.email,
+        EmailKind::Rejected,
+        json!({"first_name": request.first_name, "business_name": request.business_name, "reason": reason}),
+        None,
+    );
+    match app.store.reject_request(&rejected, &email).await {
+        Ok(()) => {
+            tracing::info!("Sign-up request rejected");
+            deliver(app, &email.outbox_id).await;
+            Ok(rejected)
+        }
+        Err(WriteError::Conflict(at)) if at.contains(&0) => {
+            let current = app.store.get_request(&request.request_id).await?.ok_or(AppError::NotFound("request"))?;
+            already(&current, RequestStatus::Rejected)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

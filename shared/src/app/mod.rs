@@ -1,0 +1,173 @@
+//! Use cases: one module per workflow step. They speak in domain types and call the
+//! adapters' domain-level methods; no SDK type appears here. Each step returns
+//! [`AppError`], which the HTTP edge turns into a status in one place.
+
+pub mod approvals;
+pub mod login;
+pub mod outbox;
+pub mod partners;
+pub mod passwords;
+pub mod signup;
+
+use aws_config::SdkConfig;
+use time::OffsetDateTime;
+
+use crate::adapters::cognito::Identity;
+use crate::adapters::dynamo::{Store, WriteError};
+use crate::adapters::jwt::Verifier;
+use crate::adapters::ses::Mailer;
+use crate::config::Config;
+use crate::domain::account::{Role, UserStatus};
+use crate::domain::fields::FieldErrors;
+use crate::domain::records::User;
+
+/// Everything a handler needs, built once per cold start and shared by every invocation.
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub identity: Identity,
+    pub mailer: Mailer,
+    pub verifier: Verifier,
+}
+
+impl App {
+    /// Builds the SDK clients from the shared AWS configuration.
+    pub fn new(config: Config, sdk: &SdkConfig) -> Self {
+        let store = Store::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
+        let identity = Identity::new(
+            aws_sdk_cognitoidentityprovider::Client::new(sdk),
+            &config.user_pool_id,
+            &config.user_pool_client_id,
+        );
+        let mailer = Mailer::new(aws_sdk_sesv2::Client::new(sdk), &config.email_from);
+        let verifier = Verifier::new(config.jwks_url(), config.issuer(), config.user_pool_client_id.clone());
+        Self { config, store, identity, mailer, verifier }
+    }
+
+    /// Reads the environment and the AWS configuration (region, credentials, and
+    /// `AWS_ENDPOINT_URL` when running against the local emulator).
+    ///
+    /// # Errors
+    /// When a required variable is missing.
+    pub async fn from_env() -> anyhow::Result<Self> {
+        let config = Config::from_env()?;
+        let sdk = aws_config::load_from_env().await;
+        Ok(Self::new(config, &sdk))
+    }
+}
+
+/// What is wrong with an email link, in the words the page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkProblem {
+    #[error("This link is not valid. Please use the latest link we emailed you.")]
+    Unknown,
+    #[error("This link has already been used.")]
+    Used,
+    #[error("This link has expired. Please ask for a new one.")]
+    Expired,
+    #[error("This invitation was withdrawn by the customer who sent it.")]
+    Revoked,
+}
+
+/// The outcome of every use case that did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("some fields are not valid")]
+    Validation(FieldErrors),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("sign in with a valid access token")]
+    Unauthenticated,
+    #[error("the email address or password is incorrect")]
+    InvalidCredentials,
+    #[error("this action is not allowed for your account")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{0}")]
+    Link(LinkProblem),
+    #[error("too many attempts; wait a few minutes and try again")]
+    RateLimited,
+    /// A dependency (DynamoDB, Cognito, SES, the JWKS) failed.
+    #[error("the service is temporarily unavailable")]
+    Unavailable(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict { code, message: message.into() }
+    }
+}
+
+impl From<WriteError> for AppError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Conflict(at) => Self::Unavailable(anyhow::anyhow!("unexpected write conflict at {at:?}")),
+            WriteError::Unexpected(e) => Self::Unavailable(e),
+        }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Validation(errors)
+    }
+}
+
+/// The signed-in user a request acts for: verified token, then the stored account.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+}
+
+impl Caller {
+    /// Refuses the call unless the caller has `role`.
+    pub fn require(&self, role: Role) -> Result<(), AppError> {
+        if self.user.role == role { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+}
+
+/// Turns a verified access token into a caller: the account must exist, be active, and the
+/// token must have been issued after the account's last "sign out everywhere".
+pub async fn authenticate(app: &App, bearer: Option<&str>) -> Result<Caller, AppError> {
+    use crate::adapters::jwt::TokenError;
+    let token = bearer.ok_or(AppError::Unauthenticated)?;
+    let verified = match app.verifier.verify(token).await {
+        Ok(v) => v,
+        Err(TokenError::Invalid) => return Err(AppError::Unauthenticated),
+        Err(TokenError::Unexpected(e)) => return Err(AppError::Unavailable(e)),
+    };
+    let user = app.store.get_user(&verified.user_id).await?.ok_or(AppError::Unauthenticated)?;
+    if user.status != UserStatus::Active || verified.issued_at < user.tokens_valid_after {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(Caller { user })
+}
+
+/// A fixed-window limit: `max` hits per `window_secs` for one key.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub name: &'static str,
+    pub max: i64,
+    pub window_secs: i64,
+}
+
+/// Counts a hit on every limit and refuses once any is over.
+pub async fn enforce_limits(app: &App, limits: &[(Limit, &str)]) -> Result<(), AppError> {
+    let mut over = false;
+    for (limit, key) in limits {
+        let hits = app.store.hit_rate_limit(&format!("{}#{key}", limit.name), limit.window_secs).await?;
+        over |= hits > limit.max;
+    }
+    if over {
+        tracing::warn!(limits = ?limits.iter().map(|(l, _)| l.name).collect::<Vec<_>>(), "Rate limit reached");
+        return Err(AppError::RateLimited);
+    }
+    Ok(())
+}
+
+pub(crate) fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}

@@ -1,0 +1,249 @@
+//! Sign-up: a business asks for a customer account, or an invited partner for a partner
+//! account, through the same form. The request waits for an admin ("Pending Approvals").
+//! The answer is the same whether or not the email already has an account or a request; the
+//! owner of the address is told by email instead.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::json;
+
+use super::outbox::{self, deliver};
+use super::{App, AppError, Limit, LinkProblem, enforce_limits, now};
+use crate::adapters::dynamo::WriteError;
+use crate::domain::account::AccountKind;
+use crate::domain::email::BusinessEmail;
+use crate::domain::fields::{FieldErrors, Phone, Text, Website};
+use crate::domain::ids::{BusinessId, InvitationId, RequestId};
+use crate::domain::records::{EmailKind, EmailOwner, InvitationRef, InvitationStatus, RequestStatus, SignUpRequest};
+use crate::domain::token::{LinkToken, TokenHash, TokenPurpose};
+
+const SIGN_UPS_PER_ADDRESS: Limit = Limit { name: "signup-ip", max: 30, window_secs: 3600 };
+
+/// The sign-up form as submitted (JSON or an HTML form).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SignUpForm {
+    pub business_name: Option<String>,
+    pub business_website: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    #[serde(deserialize_with = "checkbox")]
+    pub privacy_policy: bool,
+    #[serde(deserialize_with = "checkbox")]
+    pub terms: bool,
+    /// The token of the invitation link the form was opened from.
+    pub invitation: Option<String>,
+}
+
+/// A ticked box: JSON `true`, or the `true` / `on` / `1` an HTML form sends.
+fn checkbox<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bool(bool),
+        Text(String),
+        Null(()),
+    }
+    Ok(match Raw::deserialize(d)? {
+        Raw::Bool(b) => b,
+        Raw::Text(s) => matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "on" | "1" | "yes"),
+        Raw::Null(()) => false,
+    })
+}
+
+/// A sign-up whose every field is valid.
+#[derive(Debug)]
+pub struct ValidSignUp {
+    business_name: Text,
+    website: Website,
+    first_name: Text,
+    last_name: Text,
+    email: BusinessEmail,
+    phone: Option<Phone>,
+}
+
+impl TryFrom<&SignUpForm> for ValidSignUp {
+    type Error = FieldErrors;
+
+    fn try_from(form: &SignUpForm) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let business_name = errors.check("business_name", Text::parse(form.business_name.as_deref(), 120));
+        let website = errors.check("business_website", Website::parse(form.business_website.as_deref()));
+        let first_name = errors.check("first_name", Text::parse(form.first_name.as_deref(), 60));
+        let last_name = errors.check("last_name", Text::parse(form.last_name.as_deref(), 60));
+        let email = errors.check("email", BusinessEmail::parse(form.email.as_deref().unwrap_or_default()));
+        let phone = errors.check("phone", Phone::parse_optional(form.phone.as_deref()));
+        if !form.privacy_policy {
+            errors.add("privacy_policy", "Please agree to the Privacy Policy.");
+        }
+        if !form.terms {
+            errors.add("terms", "Please agree to the Terms and Conditions.");
+        }
+        match (business_name, website, first_name, last_name, email, phone) {
+            (Some(business_name), Some(website), Some(first_name), Some(last_name), Some(email), Some(phone))
+                if errors.is_empty() =>
+            {
+                Ok(Self { business_name, website, first_name, last_name, email, phone })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// What the sign-up page shows of the invitation it was opened from.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvitationView {
+    pub token: String,
+    pub customer_name: String,
+    pub business_name: String,
+    pub email: String,
+    pub partner_type: String,
+    #[serde(skip)]
+    pub invitation: InvitationRef,
+}
+
+/// Reads an invitation link without using it (GET and HEAD change nothing).
+pub async fn open_invitation(app: &App, raw: &str) -> Result<InvitationView, AppError> {
+    let token = LinkToken::parse(raw).ok_or(AppError::Link(LinkProblem::Unknown))?;
+    let stored = super::passwords::usable_token(app, &token.hash(), TokenPurpose::Invitation).await?;
+    let (customer, invitation) = stored
+        .subject
+        .split_once('/')
+        .and_then(|(c, i)| Some((BusinessId::parse(c)?, InvitationId::parse(i)?)))
+        .ok_or(AppError::Link(LinkProblem::Unknown))?;
+    let invitation =
+        app.store.get_invitation(&customer, &invitation).await?.ok_or(AppError::Link(LinkProblem::Unknown))?;
+    if invitation.status != InvitationStatus::Pending {
+        return Err(AppError::Link(LinkProblem::Used));
+    }
+    Ok(InvitationView {
+        token: token.expose().to_owned(),
+        customer_name: invitation.customer_name.clone(),
+        business_name: invitation.business_name.clone(),
+        email: invitation.email.clone(),
+        partner_type: invitation.partner_type.label().to_owned(),
+        invitation: InvitationRef {
+            customer_id: invitation.customer_id,
+            invitation_id: invitation.invitation_id,
+            partner_type: invitation.partner_type,
+        },
+    })
+}
+
+/// Stores a Create Account Request, or tells the address's owner that one exists.
+#[tracing::instrument(name = "Sign up", skip_all)]
+pub async fn sign_up(app: &App, form: &SignUpForm, client_ip: &str) -> Result<(), AppError> {
+    enforce_limits(app, &[(SIGN_UPS_PER_ADDRESS, client_ip)]).await?;
+    let mut valid = ValidSignUp::try_from(form);
+    let invitation = match form.invitation.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(raw) => {
+            let view = open_invitation(app, raw).await?;
+            if let Ok(v) = &valid
+                && v.email.as_ref() != view.email
+            {
+                valid = Err(FieldErrors::single("email", "Sign up with the address the invitation was sent to."));
+            }
+            Some((view, LinkToken::parse(raw).map(|t| t.hash())))
+        }
+        None => None,
+    };
+    let valid = valid?;
+    let request = SignUpRequest {
+        request_id: RequestId::new(),
+        kind: if invitation.is_some() { AccountKind::Partner } else { AccountKind::Customer },
+        business_name: valid.business_name.to_string(),
+        business_website: valid.website.as_ref().to_owned(),
+        first_name: valid.first_name.to_string(),
+        last_name: valid.last_name.to_string(),
+        email: valid.email.as_ref().to_owned(),
+        phone: valid.phone.map(|p| p.as_ref().to_owned()),
+        status: RequestStatus::Pending,
+        created_at: now(),
+        invited_by: invitation.as_ref().map(|(view, _)| view.invitation.clone()),
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+        user_id: None,
+    };
+    let received = outbox::message(
+        app,
+        &request.email,
+        EmailKind::SignUpReceived,
+        json!({"first_name": request.first_name, "business_name": request.business_name}),
+        None,
+    );
+    let token_hash: Option<TokenHash> = invitation.and_then(|(_, hash)| hash);
+    match app.store.create_signup_request(&request, token_hash.as_ref(), &received).await {
+        Ok(()) => {
+            tracing::info!(request_id = %request.request_id, kind = ?request.kind, "Create Account Request stored");
+            deliver(app, &received.outbox_id).await;
+            Ok(())
+        }
+        Err(WriteError::Conflict(at)) if at.contains(&3) => Err(AppError::Link(LinkProblem::Used)),
+        Err(WriteError::Conflict(at)) if at.contains(&0) => notify_existing_owner(app, &request.email).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The address has an account or a pending request: its owner gets a notice, and the
+/// person who submitted the form sees the same answer as for a new address.
+async fn notify_existing_owner(app: &App, email: &str) -> Result<(), AppError> {
+    let pending = matches!(app.store.email_owner(email).await?, Some(EmailOwner::Request { .. }));
+    let reset_url = app.config.link_page(&app.config.reset_password_url, "RESET_PASSWORD_URL")?;
+    let notice = outbox::message(
+        app,
+        email,
+        EmailKind::AccountExists,
+        json!({"pending": pending, "reset_url": reset_url}),
+        None,
+    );
+    app.store.put_outbox(&notice).await?;
+    tracing::info!("Sign-up for an address that is taken; its owner is told by email");
+    deliver(app, &notice.outbox_id).await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> SignUpForm {
+        SignUpForm {
+            business_name: Some("Acme Widgets".into()),
+            business_website: Some("https://acme-widgets.test".into()),
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            email: Some("ada@acme-widgets.com".into()),
+            phone: None,
+            privacy_policy: true,
+            terms: true,
+            invitation: None,
+        }
+    }
+
+    #[test]
+    fn a_complete_form_is_valid() {
+        assert!(ValidSignUp::try_from(&form()).is_ok());
+    }
+
+    #[test]
+    fn unticked_boxes_and_free_mail_are_field_errors() {
+        let mut f = form();
+        f.privacy_policy = false;
+        f.terms = false;
+        f.email = Some("ada@gmail.com".into());
+        let errors = ValidSignUp::try_from(&f).unwrap_err();
+        assert!(errors.get("privacy_policy").is_some());
+        assert!(errors.get("terms").is_some());
+        assert!(errors.get("email").unwrap().contains("business email"));
+    }
+
+    #[test]
+    fn html_form_checkboxes_read_as_ticked() {
+        let f: SignUpForm = serde_json::from_value(json!({"privacy_policy": "on", "terms": "true"})).unwrap();
+        assert!(f.privacy_policy && f.terms);
+        let f: SignUpForm = serde_json::from_value(json!({"privacy_policy": false})).unwrap();
+        assert!(!f.privacy_policy && !f.terms);
+    }
+}

@@ -1,0 +1,46 @@
+//! `make dev`: the whole system on this machine. Starts the AWS emulator (unless
+//! `AWS_ENDPOINT_URL` points at one), creates the resources of `template.yaml` in it, seeds
+//! an admin from `ADMIN_EMAIL` / `ADMIN_PASSWORD`, and serves every route and page at
+//! `http://127.0.0.1:${PORT:-3000}`. Ctrl-C stops everything it started.
+
+use std::time::Duration;
+
+use portal::local::emulator::Moto;
+use portal::local::{Stack, StackOptions};
+
+const DEFAULT_ADMIN_EMAIL: &str = "admin@partner-portal.test";
+const DEFAULT_ADMIN_PASSWORD: &str = "local admin passphrase 2026";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    portal::telemetry::init();
+    let port: u16 = std::env::var("PORT").ok().map(|p| p.parse()).transpose()?.unwrap_or(3000);
+    let (moto, endpoint) = match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(url) if !url.is_empty() => (None, url),
+        _ => {
+            eprintln!("Starting the AWS emulator (moto_server)...");
+            let moto = Moto::start().await?;
+            let url = moto.url.clone();
+            (Some(moto), url)
+        }
+    };
+    let admin_email = std::env::var("ADMIN_EMAIL").unwrap_or_else(|_| DEFAULT_ADMIN_EMAIL.to_owned());
+    let admin_password = std::env::var("ADMIN_PASSWORD").unwrap_or_else(|_| DEFAULT_ADMIN_PASSWORD.to_owned());
+    eprintln!("Creating the table, user pool and sender identity from template.yaml...");
+    let stack = Stack::start(StackOptions {
+        endpoint: endpoint.clone(),
+        port,
+        name: "portal-local".to_owned(),
+        admin: Some((admin_email.clone(), admin_password.clone())),
+        relay_every: Duration::from_secs(2),
+    })
+    .await?;
+    eprintln!(
+        "\nPartner portal running at {base}\n  AWS emulator:  {endpoint}\n  Admin:         {admin_email} / {admin_password}\n  Sign-up page:  {base}/signup\n  Sent emails:   {base}/_dev/outbox (JSON: {base}/_dev/emails)\nPress Ctrl-C to stop.",
+        base = stack.base_url
+    );
+    tokio::signal::ctrl_c().await?;
+    eprintln!("Stopping.");
+    drop(moto);
+    Ok(())
+}

@@ -1,0 +1,445 @@
+//! Email addresses: the business address a partner signs up with ([`BusinessEmail`]) and the
+//! looser normalisation used where any address must be accepted ([`normalize_login_email`]).
+//!
+//! Addresses are compared case-insensitively, so both forms are trimmed and lowercased whole
+//! before anything else: two spellings of one address become one value, and one account.
+//! Syntax is checked by the `email_address` crate, without display names (`Jane <j@x.com>`)
+//! or IP-literal domains, and with at least two labels in the domain.
+//!
+//! A business address must not belong to a free provider (the list shipped in
+//! `shared/data/free_email_domains.txt`, from the npm package `free-email-domains`) nor to a
+//! disposable one (the list of the `mailchecker` crate).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::LazyLock;
+
+use email_address::{EmailAddress, Options};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The longest address accepted, in bytes: a forward path of 256 octets (RFC 5321, 4.5.3.1.3)
+/// less its angle brackets.
+pub const MAX_EMAIL_LENGTH: usize = 254;
+
+/// What the syntax check allows: `name@host.tld` and nothing more exotic.
+const SYNTAX: Options = Options { minimum_sub_domains: 2, allow_domain_literal: false, allow_display_text: false };
+
+/// Free email providers, one domain a line, `#` starting a comment line.
+static FREE_MAIL_DOMAINS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../../data/free_email_domains.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect()
+});
+
+/// Disposable email domains. Read from `mailchecker`'s list rather than through
+/// `mailchecker::is_valid`, which first re-checks the syntax with a grammar of its own (so a
+/// disagreement would be reported as "disposable") and scans its whole list on every call.
+static DISPOSABLE_DOMAINS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| mailchecker::blacklist().into_iter().collect());
+
+/// A syntactically valid, lowercased email address at a domain that is neither a free nor a
+/// disposable email provider.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BusinessEmail(String);
+
+/// Why an address was refused as a business email address. Each message tells the person
+/// what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    #[error("Please enter your email address.")]
+    Empty,
+    #[error("This is not a valid email address; please check it for typos (it should look like name@company.com).")]
+    Invalid,
+    #[error("This email address is too long; please use one of at most {max} characters.", max = MAX_EMAIL_LENGTH)]
+    TooLong,
+    #[error("Please use your business email address; free email providers such as {domain} are not accepted.")]
+    FreeMail { domain: String },
+    #[error(
+        "Please use your business email address; disposable email addresses such as those at {domain} are not accepted."
+    )]
+    Disposable { domain: String },
+}
+
+impl BusinessEmail {
+    /// Trims and lowercases `raw`, then checks its syntax, its length (at most
+    /// [`MAX_EMAIL_LENGTH`] bytes) and its domain.
+    ///
+    /// # Errors
+    /// [`EmailError::Empty`] for a blank input, [`EmailError::TooLong`], [`EmailError::Invalid`]
+    /// for bad syntax, [`EmailError::Disposable`] for a disposable domain (or a subdomain of
+    /// one) and [`EmailError::FreeMail`] for a free provider's domain, matched exactly.
+    pub fn parse(raw: &str) -> Result<Self, EmailError> {
+        let address = normalize(raw)?;
+        let domain = domain_of(&address);
+        // Disposable first: the free-mail list includes many disposable domains too, and
+        // "disposable" is the more precise reason.
+        if is_disposable(domain) {
+            return Err(EmailError::Disposable { domain: domain.to_owned() });
+        }
+        if FREE_MAIL_DOMAINS.contains(domain) {
+            return Err(EmailError::FreeMail { domain: domain.to_owned() });
+        }
+        Ok(Self(address))
+    }
+
+    /// The part after the `@`, lowercased.
+    pub fn domain(&self) -> &str {
+        domain_of(&self.0)
+    }
+}
+
+/// Trims and lowercases an address typed at login or in a forgot-password form, and checks
+/// only its syntax and length: there any well-formed address is accepted, whatever its
+/// domain, so that the answer never reveals which addresses or domains have an account.
+/// `None` when the input is blank, too long or not an address.
+pub fn normalize_login_email(raw: &str) -> Option<String> {
+    normalize(raw).ok()
+}
+
+fn normalize(raw: &str) -> Result<String, EmailError> {
+    let address = raw.trim().to_lowercase();
+    if address.is_empty() {
+        return Err(EmailError::Empty);
+    }
+    if address.len() > MAX_EMAIL_LENGTH {
+        return Err(EmailError::TooLong);
+    }
+    EmailAddress::parse_with_options(&address, SYNTAX).map_err(|_| EmailError::Invalid)?;
+    Ok(address)
+}
+
+/// The domain of an address that passed the syntax check. The last `@` separates it: a
+/// quoted local part may contain one, a domain never does.
+fn domain_of(address: &str) -> &str {
+    address.rsplit_once('@').map_or("", |(_, domain)| domain)
+}
+
+/// Whether `domain` or one of its parent domains (never the bare top-level domain) is
+/// disposable, as `mailchecker` decides it: `x@ok.33mail.com` is as disposable as
+/// `x@33mail.com`.
+fn is_disposable(domain: &str) -> bool {
+    let mut candidate = domain;
+    loop {
+        if DISPOSABLE_DOMAINS.contains(candidate) {
+            return true;
+        }
+        match candidate.split_once('.') {
+            Some((_, parent)) if parent.contains('.') => candidate = parent,
+            _ => return false,
+        }
+    }
+}
+
+impl AsRef<str> for BusinessEmail {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for BusinessEmail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for BusinessEmail {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// Goes through [`BusinessEmail::parse`], so a stored or received value is checked again.
+impl<'de> Deserialize<'de> for BusinessEmail {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn free_domains() -> Vec<&'static str> {
+        let mut domains: Vec<_> = FREE_MAIL_DOMAINS.iter().copied().collect();
+        domains.sort_unstable();
+        domains
+    }
+
+    #[test]
+    fn a_business_address_is_accepted() {
+        let email = BusinessEmail::parse("jane.doe@acme-widgets.com").unwrap();
+        assert_eq!(email.as_ref(), "jane.doe@acme-widgets.com");
+        assert_eq!(email.to_string(), "jane.doe@acme-widgets.com");
+    }
+
+    #[test]
+    fn an_address_is_trimmed_and_lowercased_whole() {
+        let email = BusinessEmail::parse("  \tJane.Doe+Sales@ACME-Widgets.COM \n").unwrap();
+        assert_eq!(email.as_ref(), "jane.doe+sales@acme-widgets.com");
+    }
+
+    #[test]
+    fn two_spellings_of_one_address_are_equal() {
+        let a = BusinessEmail::parse("Jane@Acme.com").unwrap();
+        let b = BusinessEmail::parse(" jane@ACME.COM").unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn the_domain_is_the_part_after_the_at_sign() {
+        let email = BusinessEmail::parse("Jane@Sales.Acme-Widgets.co.uk").unwrap();
+        assert_eq!(email.domain(), "sales.acme-widgets.co.uk");
+    }
+
+    #[test]
+    fn the_domain_of_a_quoted_local_part_with_an_at_sign_is_still_the_host() {
+        let email = BusinessEmail::parse(r#""jane@home"@acme-widgets.com"#).unwrap();
+        assert_eq!(email.domain(), "acme-widgets.com");
+    }
+
+    #[test]
+    fn a_blank_address_is_refused_as_empty() {
+        assert_eq!(BusinessEmail::parse(""), Err(EmailError::Empty));
+        assert_eq!(BusinessEmail::parse(" \t\n "), Err(EmailError::Empty));
+    }
+
+    #[test]
+    fn malformed_addresses_are_refused_as_invalid() {
+        for raw in [
+            "jane",
+            "jane@",
+            "@acme.com",
+            "jane@@acme.com",
+            "jane doe@acme.com",
+            "jane..doe@acme.com",
+            "jane@acme..com",
+            "jane@-acme.com",
+            "jane@localhost",
+            "jane@[192.168.0.1]",
+            "Jane Doe <jane@acme.com>",
+            "<jane@acme.com>",
+            "jane@acme.com, joe@acme.com",
+        ] {
+            assert_eq!(BusinessEmail::parse(raw), Err(EmailError::Invalid), "{raw}");
+        }
+    }
+
+    #[test]
+    fn an_address_of_254_bytes_is_accepted_and_one_of_255_is_too_long() {
+        // 1 + 1 + 252 bytes: three 63-character labels and a 60-byte tail.
+        let domain = format!("{0}.{0}.{0}.{1}.com", "x".repeat(63), "y".repeat(56));
+        let longest = format!("a@{domain}");
+        assert_eq!(longest.len(), 254);
+        assert!(BusinessEmail::parse(&longest).is_ok());
+
+        let too_long = format!("ab@{domain}");
+        assert_eq!(BusinessEmail::parse(&too_long), Err(EmailError::TooLong));
+    }
+
+    #[test]
+    fn the_big_free_providers_are_refused_as_free_mail() {
+        for domain in [
+            "gmail.com",
+            "googlemail.com",
+            "outlook.com",
+            "hotmail.com",
+            "live.com",
+            "yahoo.com",
+            "aol.com",
+            "icloud.com",
+            "proton.me",
+            "protonmail.com",
+            "gmx.de",
+        ] {
+            assert_eq!(
+                BusinessEmail::parse(&format!("jane@{domain}")),
+                Err(EmailError::FreeMail { domain: domain.to_owned() }),
+            );
+        }
+    }
+
+    #[test]
+    fn a_free_provider_is_refused_whatever_its_case() {
+        assert_eq!(
+            BusinessEmail::parse(" Jane.Doe@GMail.COM "),
+            Err(EmailError::FreeMail { domain: "gmail.com".to_owned() }),
+        );
+    }
+
+    #[test]
+    fn the_free_mail_lookup_is_exact_on_the_domain() {
+        assert!(BusinessEmail::parse("jane@gmailconsulting-partners.com").is_ok());
+        assert!(BusinessEmail::parse("jane@gmail.com.acme-widgets.com").is_ok());
+    }
+
+    #[test]
+    fn disposable_domains_are_refused_as_disposable() {
+        for domain in ["mailinator.com", "yopmail.com", "guerrillamail.com"] {
+            assert_eq!(
+                BusinessEmail::parse(&format!("jane@{domain}")),
+                Err(EmailError::Disposable { domain: domain.to_owned() }),
+            );
+        }
+    }
+
+    #[test]
+    fn a_subdomain_of_a_disposable_domain_is_disposable_too() {
+        assert_eq!(
+            BusinessEmail::parse("jane@ok.33mail.com"),
+            Err(EmailError::Disposable { domain: "ok.33mail.com".to_owned() }),
+        );
+    }
+
+    #[test]
+    fn every_listed_free_domain_is_refused() {
+        for domain in free_domains() {
+            let refused = BusinessEmail::parse(&format!("jane@{domain}"));
+            assert!(
+                matches!(
+                    &refused,
+                    Err(EmailError::FreeMail { domain: d } | EmailError::Disposable { domain: d })
+                        if d == domain
+                ),
+                "{domain}: {refused:?}",
+            );
+        }
+    }
+
+    #[test]
+    fn the_shipped_list_is_lowercase_and_holds_the_big_providers() {
+        assert!(FREE_MAIL_DOMAINS.len() > 10_000);
+        assert!(FREE_MAIL_DOMAINS.iter().all(|d| *d == d.to_lowercase() && !d.contains(char::is_whitespace)));
+        for domain in ["gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me"] {
+            assert!(FREE_MAIL_DOMAINS.contains(domain), "{domain}");
+        }
+    }
+
+    #[test]
+    fn refusals_tell_the_person_what_to_do() {
+        let free = BusinessEmail::parse("jane@gmail.com").unwrap_err().to_string();
+        assert_eq!(
+            free,
+            "Please use your business email address; free email providers such as gmail.com \
+             are not accepted."
+        );
+        let disposable = BusinessEmail::parse("jane@mailinator.com").unwrap_err();
+        assert!(disposable.to_string().contains("business email address"));
+        assert!(EmailError::TooLong.to_string().contains("254"));
+        assert!(EmailError::Invalid.to_string().contains("name@company.com"));
+    }
+
+    #[test]
+    fn serializes_as_a_plain_string() {
+        let email = BusinessEmail::parse("jane@acme-widgets.com").unwrap();
+        assert_eq!(serde_json::to_string(&email).unwrap(), r#""jane@acme-widgets.com""#);
+    }
+
+    #[test]
+    fn deserializing_goes_through_parse() {
+        let email: BusinessEmail = serde_json::from_str(r#"" Jane@ACME-Widgets.com ""#).unwrap();
+        assert_eq!(email.as_ref(), "jane@acme-widgets.com");
+
+        let refused = serde_json::from_str::<BusinessEmail>(r#""jane@gmail.com""#).unwrap_err();
+        assert!(refused.to_string().contains("free email providers"), "{refused}");
+    }
+
+    #[test]
+    fn login_emails_accept_any_well_formed_address() {
+        assert_eq!(normalize_login_email("  Jane@GMail.com "), Some("jane@gmail.com".to_owned()));
+        assert_eq!(normalize_login_email("jane@mailinator.com"), Some("jane@mailinator.com".to_owned()));
+    }
+
+    #[test]
+    fn login_emails_refuse_what_is_not_an_address() {
+        assert_eq!(normalize_login_email(""), None);
+        assert_eq!(normalize_login_email("   "), None);
+        assert_eq!(normalize_login_email("jane"), None);
+        assert_eq!(normalize_login_email("Jane <jane@acme.com>"), None);
+        assert_eq!(normalize_login_email(&format!("a@{}.com", "x".repeat(251))), None);
+    }
+
+    /// A dot-atom local part: words joined by single separators.
+    fn local_part() -> impl Strategy<Value = String> {
+        "[a-z0-9]{1,12}([._+-][a-z0-9]{1,12}){0,3}"
+    }
+
+    /// Plausible company domains, leaving out the rare draw that is a listed provider: the
+    /// properties below are about normalisation, not about the lists.
+    fn business_domain() -> impl Strategy<Value = String> {
+        "([a-z][a-z0-9]{1,10}\\.)?[a-z][a-z0-9]{2,14}(-[a-z0-9]{2,10})?\\.(com|io|de|fr|co\\.uk|org|net)"
+            .prop_filter("a listed provider", |domain| {
+                !FREE_MAIL_DOMAINS.contains(domain.as_str()) && !is_disposable(domain)
+            })
+    }
+
+    fn business_address() -> impl Strategy<Value = String> {
+        (local_part(), business_domain()).prop_map(|(local, domain)| format!("{local}@{domain}"))
+    }
+
+    proptest! {
+        #[test]
+        fn any_address_at_a_listed_free_domain_is_refused(
+            local in local_part(),
+            domain in proptest::sample::select(free_domains()),
+        ) {
+            let refused = BusinessEmail::parse(&format!("{local}@{domain}"));
+            prop_assert!(
+                matches!(
+                    &refused,
+                    Err(EmailError::FreeMail { domain: d } | EmailError::Disposable { domain: d })
+                        if d == domain
+                ),
+                "{:?}",
+                refused
+            );
+        }
+
+        #[test]
+        fn a_business_address_round_trips(address in business_address()) {
+            let email = BusinessEmail::parse(&address).unwrap();
+            prop_assert_eq!(email.as_ref(), address.as_str());
+            prop_assert_eq!(BusinessEmail::parse(email.as_ref()), Ok(email.clone()));
+            let json = serde_json::to_string(&email).unwrap();
+            prop_assert_eq!(serde_json::from_str::<BusinessEmail>(&json).unwrap(), email);
+        }
+
+        #[test]
+        fn case_and_surrounding_whitespace_do_not_matter(
+            address in business_address(),
+            upper in proptest::collection::vec(any::<bool>(), 80),
+            before in "[ \t\r\n]{0,3}",
+            after in "[ \t\r\n]{0,3}",
+        ) {
+            let shouted: String = address
+                .chars()
+                .zip(upper.iter().chain(std::iter::repeat(&false)))
+                .map(|(c, &up)| if up { c.to_ascii_uppercase() } else { c })
+                .collect();
+            let typed = format!("{before}{shouted}{after}");
+            prop_assert_eq!(BusinessEmail::parse(&typed), BusinessEmail::parse(&address));
+            prop_assert_eq!(normalize_login_email(&typed), Some(address));
+        }
+
+        #[test]
+        fn parsing_any_string_never_panics_and_what_passes_is_normalised(
+            raw in prop_oneof![any::<String>(), "\\PC{0,70}@\\PC{0,70}", "[ -~]{0,30}@[ -~]{0,30}"],
+        ) {
+            if let Ok(email) = BusinessEmail::parse(&raw) {
+                let address = email.as_ref();
+                prop_assert_eq!(address, address.trim());
+                prop_assert_eq!(address.to_lowercase(), address);
+                prop_assert!(address.len() <= MAX_EMAIL_LENGTH);
+                prop_assert_eq!(BusinessEmail::parse(address), Ok(email.clone()));
+                let login = normalize_login_email(&raw);
+                prop_assert_eq!(login.as_deref(), Some(address));
+            }
+            if let Some(address) = normalize_login_email(&raw) {
+                prop_assert_eq!(normalize_login_email(&address), Some(address.clone()));
+            }
+        }
+    }
+}

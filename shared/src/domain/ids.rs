@@ -1,0 +1,81 @@
+//! Identifier newtypes, so that a partner's business id can't be passed where a user id is
+//! expected. All are opaque strings; new ones are random UUIDs (v4).
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A fresh random id.
+            pub fn new() -> Self {
+                Self(uuid::Uuid::new_v4().to_string())
+            }
+
+            /// Wraps an id read from a path, a store or a token. Ids are opaque; an unknown
+            /// one simply finds nothing. Refuses what could not be an id of ours.
+            pub fn parse(raw: &str) -> Option<Self> {
+                let ok = !raw.is_empty()
+                    && raw.len() <= 64
+                    && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                ok.then(|| Self(raw.to_owned()))
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A business: a customer or a partner company.
+    BusinessId
+);
+id_type!(
+    /// A user; the Cognito `sub` of that user.
+    UserId
+);
+id_type!(
+    /// A sign-up request waiting for an admin.
+    RequestId
+);
+id_type!(
+    /// A partner invitation sent by a customer.
+    InvitationId
+);
+id_type!(
+    /// An email waiting in the outbox.
+    OutboxId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_from_paths_must_look_like_ids() {
+        assert!(RequestId::parse("0b6e1f3e-6a0c-4a53-9a57-1d2e1f0f7c11").is_some());
+        assert!(RequestId::parse("").is_none());
+        assert!(RequestId::parse("a#b").is_none());
+        assert!(RequestId::parse(&"a".repeat(65)).is_none());
+    }
+}

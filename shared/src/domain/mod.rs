@@ -1,0 +1,8 @@
+//! Types and rules of the portal. No I/O, nothing of the AWS SDK.
+pub mod account;
+pub mod email;
+pub mod fields;
+pub mod ids;
+pub mod password;
+pub mod records;
+pub mod token;

@@ -1,0 +1,224 @@
+//! The portal's entities as they are stored and read back. Field values here were validated
+//! on their way in (sign-up form, invitation form), so they are plain strings at rest.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::account::{AccountKind, PartnerType, Role, UserStatus};
+use super::ids::{BusinessId, InvitationId, OutboxId, RequestId, UserId};
+use super::token::TokenPurpose;
+
+/// Where a sign-up request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl RequestStatus {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "pending" => Some(Self::Pending),
+            "approved" => Some(Self::Approved),
+            "rejected" => Some(Self::Rejected),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+/// The invitation a partner's sign-up came through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRef {
+    pub customer_id: BusinessId,
+    pub invitation_id: InvitationId,
+    pub partner_type: PartnerType,
+}
+
+/// A "Create Account Request" waiting for (or decided by) an admin.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignUpRequest {
+    pub request_id: RequestId,
+    pub kind: AccountKind,
+    pub business_name: String,
+    pub business_website: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub status: RequestStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub invited_by: Option<InvitationRef>,
+    pub decided_by: Option<UserId>,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub decided_at: Option<OffsetDateTime>,
+    pub reason: Option<String>,
+    pub user_id: Option<UserId>,
+}
+
+/// A person who can log in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    pub user_id: UserId,
+    pub email: String,
+    pub business_id: BusinessId,
+    pub role: Role,
+    pub status: UserStatus,
+    pub first_name: String,
+    pub last_name: String,
+    /// Access tokens issued before this second (Unix time) are refused: set when the password
+    /// is reset or the account is locked, which is how "sign out everywhere" reaches tokens
+    /// that are still cryptographically valid.
+    pub tokens_valid_after: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A customer or partner company.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Business {
+    pub business_id: BusinessId,
+    pub kind: AccountKind,
+    pub name: String,
+    pub website: String,
+    pub phone: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A customer's link to one of its partners (and, mirrored, the partner's to the customer).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartnerLink {
+    pub customer_id: BusinessId,
+    pub customer_name: String,
+    pub partner_id: BusinessId,
+    pub partner_name: String,
+    pub partner_type: PartnerType,
+    pub invitation_id: Option<InvitationId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub linked_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    /// Sent; the partner has not signed up yet.
+    Pending,
+    /// The partner signed up through it and was approved.
+    Accepted,
+    /// The partner already had an account and was linked at once.
+    Linked,
+}
+
+/// A customer's invitation of a partner.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invitation {
+    pub invitation_id: InvitationId,
+    pub customer_id: BusinessId,
+    pub customer_name: String,
+    pub invited_by: UserId,
+    pub email: String,
+    pub business_name: String,
+    pub partner_type: PartnerType,
+    pub status: InvitationStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Who holds an email address: a sign-up request still being decided, or a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "owner", rename_all = "snake_case")]
+pub enum EmailOwner {
+    Request { request_id: RequestId },
+    User { user_id: UserId },
+}
+
+/// A link token as stored: its hash is the key; this is what it grants.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredToken {
+    pub purpose: TokenPurpose,
+    /// The user (set/reset password) or `<customer id>/<invitation id>` (invitation).
+    pub subject: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub used: bool,
+}
+
+/// Which email a message is; each has an HTML and a text template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailKind {
+    SignUpReceived,
+    AccountExists,
+    Approved,
+    Rejected,
+    PartnerInvitation,
+    PartnerLinked,
+    ResetPassword,
+    PasswordChanged,
+}
+
+/// The link an email carries: a token is minted for it when the email is sent, so the raw
+/// token is never stored (only in the email itself).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinkSpec {
+    pub purpose: TokenPurpose,
+    pub subject: String,
+    /// The page the token is appended to (`…?token=`), from configuration.
+    pub page_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    /// Gave up after the last attempt; listed for admins, logged at error level.
+    Dead,
+}
+
+/// An email committed together with the state change that causes it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub outbox_id: OutboxId,
+    pub to: String,
+    pub kind: EmailKind,
+    /// Template values (never secrets).
+    pub params: serde_json::Value,
+    pub link: Option<LinkSpec>,
+    pub status: OutboxStatus,
+    pub attempts: u32,
+    /// Unix seconds.
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl OutboxMessage {
+    pub fn new(to: &str, kind: EmailKind, params: serde_json::Value, link: Option<LinkSpec>) -> Self {
+        let now = OffsetDateTime::now_utc();
+        Self {
+            outbox_id: OutboxId::new(),
+            to: to.to_owned(),
+            kind,
+            params,
+            link,
+            status: OutboxStatus::Pending,
+            attempts: 0,
+            next_attempt_at: now.unix_timestamp(),
+            last_error: None,
+            created_at: now,
+        }
+    }
+}

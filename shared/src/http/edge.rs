@@ -1,0 +1,206 @@
+//! The edge between HTTP and the use cases: reading bodies (JSON or HTML forms), the
+//! caller's address and token, and the one place where [`AppError`] becomes a response.
+
+use lambda_http::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use lambda_http::http::{HeaderValue, StatusCode};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::app::{AppError, LinkProblem};
+use crate::templates::render_page;
+
+/// Whether the request came from an HTML form, so the answer is a page, not JSON.
+pub fn is_form(req: &Request) -> bool {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn body_bytes(req: &Request) -> &[u8] {
+    match req.body() {
+        Body::Empty => b"",
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => b"",
+    }
+}
+
+/// Reads a JSON or form body into a DTO. An empty body reads as `{}`.
+///
+/// # Errors
+/// [`AppError::BadRequest`] naming what is wrong with the body.
+pub fn read_body<T: DeserializeOwned>(req: &Request) -> Result<T, AppError> {
+    let bytes = body_bytes(req);
+    let value = if is_form(req) {
+        let map: serde_json::Map<String, serde_json::Value> = url::form_urlencoded::parse(bytes)
+            .map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned())))
+            .collect();
+        serde_json::Value::Object(map)
+    } else if bytes.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        serde_json::from_slice(bytes)
+            .map_err(|e| AppError::BadRequest(format!("The request body is not valid JSON: {e}.")))?
+    };
+    if !value.is_object() {
+        return Err(AppError::BadRequest("The request body must be a JSON object.".into()));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| AppError::BadRequest(format!("The request body has a field of the wrong type: {e}.")))
+}
+
+/// The client's address as API Gateway (or the function URL) saw it; never a header the
+/// client could set.
+pub fn client_ip(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The bearer token of the `Authorization` header.
+pub fn bearer(req: &Request) -> Option<&str> {
+    let value = req.headers().get("authorization")?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
+}
+
+/// One query parameter.
+pub fn query(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_owned)
+}
+
+/// One path parameter.
+pub fn path_param(req: &Request, name: &str) -> Option<String> {
+    req.path_parameters_ref().and_then(|p| p.first(name)).map(str::to_owned)
+}
+
+/// The page size of a listing: `limit` if it is a number from 1 to 100, else 25.
+pub fn limit(req: &Request) -> Result<i32, AppError> {
+    match query(req, "limit") {
+        None => Ok(25),
+        Some(raw) => raw
+            .parse::<i32>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| AppError::BadRequest("limit must be a whole number from 1 to 100.".into())),
+    }
+}
+
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
+    let mut response = Response::new(Body::Text(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// An HTML page. Pages reached from email links carry tokens in their address, so they are
+/// never cached, never leak a referrer, and run no script.
+pub fn page_response(status: StatusCode, html: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(html));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    response
+}
+
+/// A page with a title and a sentence.
+pub fn message_page(status: StatusCode, title: &str, message: &str, tone: &str) -> Response<Body> {
+    match render_page("message", json!({"title": title, "message": message, "tone": tone})) {
+        Ok(html) => page_response(status, html),
+        Err(e) => error_response(&AppError::Unavailable(e)),
+    }
+}
+
+impl AppError {
+    /// The HTTP status of each case: the one place where errors become HTTP.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadRequest(_) | Self::Link(LinkProblem::Unknown) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Link(_) => StatusCode::GONE,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation_failed",
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthenticated => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Forbidden => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict { code, .. } => code,
+            Self::Link(_) => "invalid_token",
+            Self::RateLimited => "rate_limited",
+            Self::Unavailable(_) => "service_unavailable",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::Validation(_) => "Please correct the highlighted fields.".into(),
+            Self::Unavailable(_) => "The service is temporarily unavailable. Please try again.".into(),
+            other => {
+                let text = other.to_string();
+                let mut chars = text.chars();
+                chars
+                    .next()
+                    .map(|c| {
+                        c.to_uppercase().chain(chars).collect::<String>() + if text.ends_with('.') { "" } else { "." }
+                    })
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// The JSON response of an error. 5xx bodies are generic; their cause chain is logged.
+pub fn error_response(error: &AppError) -> Response<Body> {
+    if let AppError::Unavailable(cause) = error {
+        tracing::error!(error = ?cause, "A dependency failed");
+    }
+    let mut body = json!({"error": error.code(), "message": error.message()});
+    if let AppError::Validation(fields) = error {
+        body["fields"] = json!(fields);
+    }
+    let mut response = json_response(error.status(), &body);
+    match error {
+        AppError::Unauthenticated => {
+            response.headers_mut().insert("www-authenticate", HeaderValue::from_static("Bearer"));
+        }
+        AppError::RateLimited => {
+            response.headers_mut().insert("retry-after", HeaderValue::from_static("900"));
+        }
+        _ => {}
+    }
+    response
+}
+
+/// The page for a link that cannot be used.
+pub fn link_problem_page(problem: LinkProblem) -> Response<Body> {
+    let error = AppError::Link(problem);
+    message_page(error.status(), "This link cannot be used", &problem.to_string(), "problem")
+}

@@ -1,0 +1,4 @@
+//! The HTTP edge: the route table, request parsing and error mapping, and the handlers.
+pub mod edge;
+pub mod handlers;
+pub mod routes;

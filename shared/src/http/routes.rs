@@ -1,0 +1,122 @@
+//! The route table: every HTTP operation of the portal, which Lambda function serves it and
+//! who may call it. One source for the local router, `template.yaml` and `infra/openapi.yaml`
+//! (the contract test in `tests/api/contract.rs` fails when they drift apart).
+
+/// Who may call a route. Authorization is enforced in the handler (deny by default); this
+/// column documents the intent and tells the local router and the template whether the route
+/// sits behind the JWT authorizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token needed (pages, sign-up, login, link redemption).
+    Public,
+    /// A verified Cognito access token; the handler then checks role and status.
+    SignedIn,
+}
+
+/// One HTTP operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// The OpenAPI `operationId`.
+    pub operation_id: &'static str,
+    pub method: &'static str,
+    /// API Gateway path template, `{name}` for a path parameter.
+    pub path: &'static str,
+    /// The Lambda binary (and `functions/<name>` package) that serves it.
+    pub function: &'static str,
+    pub access: Access,
+}
+
+const fn route(
+    operation_id: &'static str,
+    method: &'static str,
+    path: &'static str,
+    function: &'static str,
+    access: Access,
+) -> Route {
+    Route { operation_id, method, path, function, access }
+}
+
+use Access::{Public, SignedIn};
+
+/// Every HTTP operation, in the order the README walks through them.
+pub const ROUTES: &[Route] = &[
+    route("health", "GET", "/health", "health", Public),
+    route("signUpPage", "GET", "/signup", "sign-up", Public),
+    route("signUp", "POST", "/signup", "sign-up", Public),
+    route("login", "POST", "/auth/login", "login", Public),
+    route("forgotPassword", "POST", "/auth/forgot-password", "forgot-password", Public),
+    route("setPasswordPage", "GET", "/auth/set-password", "set-password", Public),
+    route("setPassword", "POST", "/auth/set-password", "set-password", Public),
+    route("resetPasswordPage", "GET", "/auth/reset-password", "reset-password", Public),
+    route("resetPassword", "POST", "/auth/reset-password", "reset-password", Public),
+    route("invitePartner", "POST", "/partners/invitations", "invite-partner", SignedIn),
+    route("listPartners", "GET", "/partners", "list-partners", SignedIn),
+    route("countPendingApprovals", "GET", "/admin/approvals/count", "list-approvals", SignedIn),
+    route("listApprovals", "GET", "/admin/approvals", "list-approvals", SignedIn),
+    route("approveRequest", "POST", "/admin/approvals/{request_id}/approve", "approve", SignedIn),
+    route("rejectRequest", "POST", "/admin/approvals/{request_id}/reject", "reject", SignedIn),
+];
+
+/// Functions that also have a Lambda function URL, because email links land on them.
+pub const FUNCTION_URL_FUNCTIONS: &[&str] = &["sign-up", "set-password", "reset-password"];
+
+/// Functions with no HTTP route (scheduled or event-driven).
+pub const BACKGROUND_FUNCTIONS: &[&str] = &["outbox-relay"];
+
+/// Finds the route for a method and a concrete path, with the path parameters it binds.
+pub fn match_route(method: &str, path: &str) -> Option<(&'static Route, Vec<(String, String)>)> {
+    let method = if method.eq_ignore_ascii_case("HEAD") { "GET" } else { method };
+    ROUTES
+        .iter()
+        .filter(|r| r.method.eq_ignore_ascii_case(method))
+        .find_map(|r| bind_path(r.path, path).map(|params| (r, params)))
+}
+
+/// Whether some route exists for this path under any method (for 405 versus 404).
+pub fn path_is_routed(path: &str) -> bool {
+    ROUTES.iter().any(|r| bind_path(r.path, path).is_some())
+}
+
+fn bind_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
+    let mut params = Vec::new();
+    let mut want = template.trim_end_matches('/').split('/');
+    let mut have = path.trim_end_matches('/').split('/');
+    loop {
+        match (want.next(), have.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(h)) if w.starts_with('{') && w.ends_with('}') && !h.is_empty() => {
+                params.push((w[1..w.len() - 1].to_owned(), h.to_owned()));
+            }
+            (Some(w), Some(h)) if w == h => {}
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_concrete_path_binds_its_parameters() {
+        let (route, params) = match_route("POST", "/admin/approvals/abc/approve").unwrap();
+        assert_eq!(route.operation_id, "approveRequest");
+        assert_eq!(params, vec![("request_id".to_owned(), "abc".to_owned())]);
+    }
+
+    #[test]
+    fn head_is_served_by_the_get_route_and_unknown_paths_match_nothing() {
+        assert_eq!(match_route("HEAD", "/auth/set-password").unwrap().0.operation_id, "setPasswordPage");
+        assert!(match_route("GET", "/admin/approvals/abc/approve").is_none());
+        assert!(path_is_routed("/admin/approvals/abc/approve"));
+        assert!(match_route("GET", "/nowhere").is_none());
+    }
+
+    #[test]
+    fn every_operation_id_is_unique() {
+        let mut ids: Vec<_> = ROUTES.iter().map(|r| r.operation_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), ROUTES.len());
+    }
+}

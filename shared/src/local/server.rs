@@ -1,0 +1,259 @@
+//! The local router. Each request is turned into the API Gateway HTTP API (payload 2.0)
+//! event that the function would receive when deployed, parsed by `lambda_http` exactly as
+//! in Lambda, and given to the same handler. Also serves the developer outbox: every email
+//! the emulator's SES accepted, as JSON (`GET /_dev/emails`) and as a page to click links
+//! (`GET /_dev/outbox`).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::body::{Body as AxumBody, to_bytes};
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use lambda_http::Body;
+use mail_parser::MessageParser;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::app::App;
+use crate::http::handlers::dispatch;
+use crate::http::routes::{match_route, path_is_routed};
+
+#[derive(Clone)]
+struct Local {
+    app: Arc<App>,
+    emulator: String,
+    http: reqwest::Client,
+}
+
+/// Serves until the listener fails.
+pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>, emulator: String) {
+    let state = Local { app, emulator, http: reqwest::Client::new() };
+    let router = Router::new()
+        .route("/_dev/emails", get(emails_json))
+        .route("/_dev/outbox", get(outbox_page))
+        .fallback(to_function)
+        .with_state(state);
+    if let Err(e) = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await {
+        tracing::error!(error = ?e, "The local server stopped");
+    }
+}
+
+fn plain(status: u16, body: serde_json::Value) -> Response {
+    let status = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(body)).into_response()
+}
+
+async fn to_function(
+    State(local): State<Local>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let Some((route, params)) = match_route(&method, &path) else {
+        let status = if path_is_routed(&path) { 405 } else { 404 };
+        return plain(status, json!({"error": "not_found", "message": format!("No route for {method} {path}.")}));
+    };
+    let event = match api_gateway_event(request, route.method, route.path, &params, peer).await {
+        Ok(event) => event,
+        Err(e) => return plain(400, json!({"error": "bad_request", "message": format!("{e:#}")})),
+    };
+    let request = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(request) => request,
+        Err(e) => return plain(500, json!({"error": "internal", "message": format!("event did not parse: {e}")})),
+    };
+    match dispatch(route.function, &local.app, request).await {
+        Ok(response) => {
+            let (parts, body) = response.into_parts();
+            let body = match body {
+                Body::Empty => AxumBody::empty(),
+                Body::Text(t) => AxumBody::from(t),
+                Body::Binary(b) => AxumBody::from(b),
+                _ => AxumBody::empty(),
+            };
+            Response::from_parts(parts, body)
+        }
+        Err(e) => plain(500, json!({"error": "internal", "message": e.to_string()})),
+    }
+}
+
+/// The payload-2.0 event API Gateway sends for this request.
+async fn api_gateway_event(
+    request: Request,
+    method: &str,
+    template: &str,
+    params: &[(String, String)],
+    peer: SocketAddr,
+) -> anyhow::Result<serde_json::Value> {
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, 1024 * 1024).await.context("The body is larger than 1 MiB")?;
+    let mut headers: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers
+            .entry(name.as_str().to_owned())
+            .and_modify(|v| {
+                v.push(',');
+                v.push_str(&value)
+            })
+            .or_insert(value);
+    }
+    let raw_query = parts.uri.query().unwrap_or_default().to_owned();
+    let mut query: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in url::form_urlencoded::parse(raw_query.as_bytes()) {
+        query
+            .entry(k.into_owned())
+            .and_modify(|e| {
+                e.push(',');
+                e.push_str(&v)
+            })
+            .or_insert_with(|| v.into_owned());
+    }
+    let (body, is_base64) = match std::str::from_utf8(&bytes) {
+        Ok(text) => (text.to_owned(), false),
+        Err(_) => (base64::engine::general_purpose::STANDARD.encode(&bytes), true),
+    };
+    let route_key = format!("{method} {template}");
+    let path_parameters: BTreeMap<_, _> = params.iter().cloned().collect();
+    let now = time::OffsetDateTime::now_utc();
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": parts.uri.path(),
+        "rawQueryString": raw_query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": headers.get("host").cloned().unwrap_or_default(),
+            "http": {
+                "method": parts.method.as_str(),
+                "path": parts.uri.path(),
+                "protocol": "HTTP/1.1",
+                "sourceIp": peer.ip().to_string(),
+                "userAgent": headers.get("user-agent").cloned().unwrap_or_default(),
+            },
+            "requestId": uuid::Uuid::new_v4().to_string(),
+            "routeKey": route_key,
+            "stage": "$default",
+            "timeEpoch": now.unix_timestamp() * 1000,
+        },
+        "isBase64Encoded": is_base64,
+    });
+    if !query.is_empty() {
+        event["queryStringParameters"] = json!(query);
+    }
+    if !path_parameters.is_empty() {
+        event["pathParameters"] = json!(path_parameters);
+    }
+    if !bytes.is_empty() {
+        event["body"] = json!(body);
+    }
+    Ok(event)
+}
+
+/// An email as the emulator's SES accepted it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentEmail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub links: Vec<String>,
+}
+
+/// Every email sent so far, oldest first (optionally only those to `to`).
+pub async fn sent_emails(http: &reqwest::Client, emulator: &str, to: Option<&str>) -> anyhow::Result<Vec<SentEmail>> {
+    // The emulator builds this dump by walking live objects, which fails now and then while
+    // other requests change them: try a few times.
+    let mut attempt = 0;
+    let data: serde_json::Value = loop {
+        attempt += 1;
+        let answer = async {
+            http.get(format!("{emulator}/moto-api/data.json"))
+                .send()
+                .await
+                .context("The emulator did not answer")?
+                .error_for_status()
+                .context("The emulator failed to list its data")?
+                .json::<serde_json::Value>()
+                .await
+                .context("The emulator's data is not JSON")
+        }
+        .await;
+        match answer {
+            Ok(data) => break data,
+            Err(e) if attempt >= 5 => return Err(e),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    };
+    let raw = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
+    let mut emails = Vec::new();
+    for message in raw {
+        let Some(message) = message["raw_data"].as_str().and_then(|r| MessageParser::default().parse(r.as_bytes()))
+        else {
+            continue;
+        };
+        let recipients: Vec<String> =
+            message.to().map(|a| a.iter().filter_map(|a| a.address().map(str::to_owned)).collect()).unwrap_or_default();
+        if to.is_some_and(|to| !recipients.iter().any(|r| r.eq_ignore_ascii_case(to))) {
+            continue;
+        }
+        let text = message.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+        let links = text
+            .split_whitespace()
+            .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+            .map(|w| w.trim_end_matches(['.', ',', ')']).to_owned())
+            .collect();
+        emails.push(SentEmail {
+            to: recipients,
+            subject: message.subject().unwrap_or_default().to_owned(),
+            html: message.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
+            text,
+            links,
+        });
+    }
+    Ok(emails)
+}
+
+#[derive(serde::Deserialize)]
+struct EmailQuery {
+    to: Option<String>,
+}
+
+async fn emails_json(State(local): State<Local>, Query(q): Query<EmailQuery>) -> Response {
+    match sent_emails(&local.http, &local.emulator, q.to.as_deref()).await {
+        Ok(emails) => axum::Json(emails).into_response(),
+        Err(e) => plain(503, json!({"error": "service_unavailable", "message": format!("{e:#}")})),
+    }
+}
+
+async fn outbox_page(State(local): State<Local>) -> Response {
+    let emails = match sent_emails(&local.http, &local.emulator, None).await {
+        Ok(emails) => emails,
+        Err(e) => return plain(503, json!({"error": "service_unavailable", "message": format!("{e:#}")})),
+    };
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    let page = env.render_str(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>Outbox</title>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#1f2933}
+article{border:1px solid #cbd2d9;border-radius:6px;padding:1rem;margin:1rem 0}pre{white-space:pre-wrap}</style></head>
+<body><h1>Outbox ({{ emails|length }} emails, newest first)</h1>
+{% for e in emails|reverse %}<article><h2>{{ e.subject }}</h2><p>To: {{ e.to|join(", ") }}</p>
+{% for l in e.links %}<p><a href="{{ l }}">{{ l }}</a></p>{% endfor %}
+<details><summary>Text</summary><pre>{{ e.text }}</pre></details></article>{% else %}<p>No email sent yet.</p>{% endfor %}
+</body></html>"#,
+        json!({"emails": emails}),
+    );
+    match page {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => plain(500, json!({"error": "internal", "message": e.to_string()})),
+    }
+}

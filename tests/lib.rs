@@ -1,0 +1,207 @@
+//! The integration-test harness. One AWS emulator serves the whole test binary (started
+//! once, from a thread that lives as long as the process); every test gets its own table,
+//! user pool and server on a free port, so tests run in parallel without seeing each
+//! other. Tests talk HTTP to the server and read sent emails from the emulator, following
+//! their links as a person would.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use portal::local::emulator::Moto;
+use portal::local::{Stack, StackOptions};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple 42";
+pub const PASSWORD: &str = "velvet trombone harbour sunrise";
+
+fn emulator_url() -> String {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        // The emulator ends with the thread that started it (PR_SET_PDEATHSIG), so it is
+        // started from a thread that never ends.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            match runtime.block_on(Moto::start()) {
+                Ok(moto) => {
+                    tx.send(Ok(moto.url.clone())).ok();
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                Err(e) => {
+                    tx.send(Err(format!("{e:#}"))).ok();
+                }
+            }
+        });
+        rx.recv().expect("the emulator thread answers").unwrap_or_else(|e| panic!("cannot start the emulator: {e}"))
+    })
+    .clone()
+}
+
+/// An email the emulator's SES accepted.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Email {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub links: Vec<String>,
+}
+
+impl Email {
+    /// The link to a page of the portal (not the login link).
+    pub fn link_to(&self, path: &str) -> String {
+        self.links.iter().find(|l| l.contains(path)).cloned().unwrap_or_else(|| panic!("no {path} link in {self:?}"))
+    }
+}
+
+/// A running stack and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub stack: Stack,
+    pub admin_email: String,
+}
+
+/// A unique business domain, so that every test's addresses are its own.
+pub fn unique_domain() -> String {
+    format!("acme-{}.com", &uuid::Uuid::new_v4().simple().to_string()[..10])
+}
+
+/// A sign-up body with every field filled in.
+pub fn sign_up_body(email: &str, business: &str) -> Value {
+    json!({"business_name": business, "business_website": "https://example.org", "first_name": "Ada",
+           "last_name": "Lovelace", "email": email, "phone": "+1 555 0100", "privacy_policy": true, "terms": true})
+}
+
+pub async fn spawn_app() -> TestApp {
+    let endpoint = emulator_url();
+    let admin_email = format!("admin@{}", unique_domain());
+    let stack = Stack::start(StackOptions {
+        endpoint,
+        port: 0,
+        name: format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+        admin: Some((admin_email.clone(), ADMIN_PASSWORD.to_owned())),
+        relay_every: Duration::from_millis(500),
+    })
+    .await
+    .expect("the local stack starts");
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
+    TestApp { base: stack.base_url.clone(), http, stack, admin_email }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) }
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut req = self.http.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.expect("the server answers")
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http.post(self.url(path)).form(form).send().await.expect("the server answers")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.http.get(self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.expect("the server answers")
+    }
+
+    /// Every email sent to `to` so far, oldest first.
+    pub async fn emails_to(&self, to: &str) -> Vec<Email> {
+        self.http
+            .get(self.url("/_dev/emails"))
+            .query(&[("to", to)])
+            .send()
+            .await
+            .expect("the outbox answers")
+            .json()
+            .await
+            .expect("the outbox is JSON")
+    }
+
+    /// Waits (up to 15 s) until `to` has received an email whose subject contains `subject`.
+    pub async fn wait_for_email(&self, to: &str, subject: &str) -> Email {
+        let started = Instant::now();
+        loop {
+            if let Some(email) = self.emails_to(to).await.into_iter().rev().find(|e| e.subject.contains(subject)) {
+                return email;
+            }
+            assert!(started.elapsed() < Duration::from_secs(15), "no email {subject:?} to {to} within 15 s");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Logs in and returns the JSON answer.
+    pub async fn login(&self, email: &str, password: &str) -> Result<Value> {
+        let response = self.post_json("/auth/login", None, &json!({"email": email, "password": password})).await;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        if status != 200 {
+            bail!("login answered {status}: {body}");
+        }
+        Ok(body)
+    }
+
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let body = self.login(email, password).await.expect("login succeeds");
+        body["access_token"].as_str().expect("an access token").to_owned()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.token(&self.admin_email, ADMIN_PASSWORD).await
+    }
+
+    /// The id of the pending request of `email`.
+    pub async fn pending_request_id(&self, admin: &str, email: &str) -> Result<String> {
+        let body: Value = self.get("/admin/approvals?status=pending", Some(admin)).await.json().await?;
+        body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|i| i["email"] == email)
+            .and_then(|i| i["request_id"].as_str())
+            .map(str::to_owned)
+            .context("no pending request for that email")
+    }
+
+    /// Sets a password through the emailed set-password link, as a person would.
+    pub async fn set_password_from_email(&self, email: &str) -> Result<()> {
+        let link = self.wait_for_email(email, "set your password").await.link_to("/auth/set-password");
+        let token = link.split("token=").nth(1).context("a token in the link")?.to_owned();
+        let response = self
+            .post_form(
+                "/auth/set-password",
+                &[("token", &token), ("password", PASSWORD), ("confirm_password", PASSWORD)],
+            )
+            .await;
+        if response.status() != 200 {
+            bail!("set-password answered {}", response.status());
+        }
+        Ok(())
+    }
+
+    /// Signs up `email` as a customer, approves it and sets its password; returns a token.
+    pub async fn onboard_customer(&self, email: &str, business: &str) -> String {
+        let response = self.post_json("/signup", None, &sign_up_body(email, business)).await;
+        assert_eq!(response.status(), 202);
+        let admin = self.admin_token().await;
+        let id = self.pending_request_id(&admin, email).await.expect("the request is pending");
+        let response =
+            self.http.post(self.url(&format!("/admin/approvals/{id}/approve"))).bearer_auth(&admin).send().await;
+        assert_eq!(response.expect("approve answers").status(), 200);
+        self.set_password_from_email(email).await.expect("the password is set");
+        self.token(email, PASSWORD).await
+    }
+}
