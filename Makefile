@@ -30,7 +30,9 @@ lint: venv
 
 test: venv lint
 	@echo "==> cargo test (unit, contract and end-to-end tests against the emulator)"
-	$(CARGO) test --locked --workspace --no-fail-fast
+	@mkdir -p target
+	set -o pipefail; $(CARGO) test --locked --workspace --no-fail-fast 2>&1 | tee target/test-output.log
+	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "summary: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' target/test-output.log
 
 clean:
 	rm -rf $(VENV) target

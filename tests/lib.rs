@@ -16,17 +16,18 @@ use serde_json::{Value, json};
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple 42";
 pub const PASSWORD: &str = "velvet trombone harbour sunrise";
 
-fn emulator_url() -> String {
-    static URL: OnceLock<String> = OnceLock::new();
+/// The emulators' URLs: one for DynamoDB and Cognito, one for SES.
+fn emulator_urls() -> (String, String) {
+    static URL: OnceLock<(String, String)> = OnceLock::new();
     URL.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel();
         // The emulator ends with the thread that started it (PR_SET_PDEATHSIG), so it is
         // started from a thread that never ends.
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-            match runtime.block_on(Moto::start()) {
-                Ok(moto) => {
-                    tx.send(Ok(moto.url.clone())).ok();
+            match runtime.block_on(async { tokio::try_join!(Moto::start(), Moto::start()) }) {
+                Ok((main, mail)) => {
+                    tx.send(Ok((main.url.clone(), mail.url.clone()))).ok();
                     loop {
                         std::thread::park();
                     }
@@ -78,10 +79,11 @@ pub fn sign_up_body(email: &str, business: &str) -> Value {
 }
 
 pub async fn spawn_app() -> TestApp {
-    let endpoint = emulator_url();
+    let (endpoint, mail_endpoint) = emulator_urls();
     let admin_email = format!("admin@{}", unique_domain());
     let stack = Stack::start(StackOptions {
         endpoint,
+        mail_endpoint,
         port: 0,
         name: format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
         admin: Some((admin_email.clone(), ADMIN_PASSWORD.to_owned())),
@@ -203,5 +205,84 @@ impl TestApp {
         assert_eq!(response.expect("approve answers").status(), 200);
         self.set_password_from_email(email).await.expect("the password is set");
         self.token(email, PASSWORD).await
+    }
+}
+
+/// Helpers of the partner dashboard tests.
+impl TestApp {
+    /// Sends `method path` with an optional token and JSON body.
+    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        req.send().await.expect("the server answers")
+    }
+
+    pub async fn put_json(&self, path: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
+        self.send("PUT", path, token, Some(body)).await
+    }
+
+    /// GETs `path` and returns its JSON body, asserting a 200.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let response = self.get(path, Some(token)).await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("a JSON body");
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    /// The customer invites `email` as its partner; the partner signs up through the
+    /// invitation link, the admin approves it and it sets its password. Returns its token.
+    pub async fn onboard_partner(&self, customer: &str, email: &str, business: &str) -> String {
+        let invited = self
+            .post_json(
+                "/partners/invitations",
+                Some(customer),
+                &json!({"business_name": business, "email": email, "partner_type": "reseller"}),
+            )
+            .await;
+        assert_eq!(invited.status(), 201);
+        let link = self.wait_for_email(email, "invites you").await.link_to("/signup?invitation=");
+        let token = link.split("invitation=").nth(1).expect("a token in the link").to_owned();
+        let mut body = sign_up_body(email, business);
+        body["invitation"] = json!(token);
+        assert_eq!(self.post_json("/signup", None, &body).await.status(), 202);
+        let admin = self.admin_token().await;
+        let id = self.pending_request_id(&admin, email).await.expect("the request is pending");
+        let approved = self.post_json(&format!("/admin/approvals/{id}/approve"), Some(&admin), &json!({})).await;
+        assert_eq!(approved.status(), 200);
+        self.set_password_from_email(email).await.expect("the password is set");
+        self.token(email, PASSWORD).await
+    }
+
+    /// The customer invites a partner that already has an account: they are linked at once.
+    pub async fn link_partner(&self, customer: &str, email: &str) {
+        let linked = self
+            .post_json(
+                "/partners/invitations",
+                Some(customer),
+                &json!({"business_name": "Existing partner", "email": email, "partner_type": "managed"}),
+            )
+            .await;
+        assert_eq!(linked.status(), 201);
+        assert_eq!(linked.json::<Value>().await.expect("JSON")["status"], "linked");
+    }
+
+    /// The business id of the caller's own business, read from its profile (customers).
+    pub async fn own_business_id(&self, customer: &str) -> String {
+        let profile = self.get_json("/business/profile", customer).await;
+        profile["business_id"].as_str().expect("a business id").to_owned()
+    }
+
+    /// Makes `business_id` the partner's active business.
+    pub async fn make_active(&self, partner: &str, business_id: &str) {
+        let response =
+            self.put_json("/partner/active-business", Some(partner), &json!({"business_id": business_id})).await;
+        assert_eq!(response.status(), 200);
     }
 }

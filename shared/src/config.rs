@@ -17,6 +17,7 @@ pub struct Config {
     pub signup_url: Option<String>,
     pub set_password_url: Option<String>,
     pub reset_password_url: Option<String>,
+    pub activate_url: Option<String>,
     /// The AWS region (the issuer of Cognito tokens names it).
     pub region: String,
     /// Set only against an emulator: where the Cognito JWKS is served instead of the issuer.
@@ -50,6 +51,7 @@ impl Config {
             signup_url: optional("SIGNUP_URL"),
             set_password_url: optional("SET_PASSWORD_URL"),
             reset_password_url: optional("RESET_PASSWORD_URL"),
+            activate_url: optional("ACTIVATE_URL"),
             region: optional("AWS_REGION")
                 .or_else(|| optional("AWS_DEFAULT_REGION"))
                 .context("environment variable AWS_REGION must be set")?,

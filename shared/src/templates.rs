@@ -39,6 +39,10 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "emails/reset_password.html",
     "emails/password_changed.txt",
     "emails/password_changed.html",
+    "emails/quote_requested.txt",
+    "emails/quote_requested.html",
+    "emails/customer_created.txt",
+    "emails/customer_created.html",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -98,6 +102,8 @@ mod tests {
         EmailKind::PartnerLinked,
         EmailKind::ResetPassword,
         EmailKind::PasswordChanged,
+        EmailKind::QuoteRequested,
+        EmailKind::CustomerCreated,
     ];
 
     #[test]

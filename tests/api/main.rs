@@ -1,6 +1,9 @@
 //! End-to-end tests: one binary, one module per area. See `tests/lib.rs` for the harness.
 mod approvals;
+mod authorization;
 mod contract;
+mod customers;
+mod dashboard;
 mod failures;
 mod partners;
 mod passwords;

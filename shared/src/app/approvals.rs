@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::outbox::{self, deliver};
-use super::{App, AppError, Caller, now};
+use super::{App, AppError, Caller, audit, now};
 use crate::adapters::dynamo::{Page, WriteError};
 use crate::domain::account::{AccountKind, Role, UserStatus};
 use crate::domain::fields::{FieldErrors, Text};
@@ -66,6 +66,8 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
         website: request.business_website.clone(),
         phone: request.phone.clone(),
         created_at: decided,
+        primary_user: Some(user_id.clone()),
+        managed_by: None,
     };
     let user = User {
         user_id: user_id.clone(),
@@ -89,6 +91,7 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
                 partner_type: invited.partner_type,
                 invitation_id: Some(invited.invitation_id.clone()),
                 linked_at: decided,
+                managed: false,
             })
         }
         _ => None,
@@ -105,7 +108,14 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
         json!({"first_name": request.first_name, "business_name": request.business_name}),
         Some(outbox::link(app, TokenPurpose::SetPassword, user_id.as_ref())?),
     );
-    match app.store.approve_request(&approved, &user, &business, link.as_ref(), &email).await {
+    let audit = audit::event(
+        &business.business_id,
+        &caller.user,
+        Some(&user),
+        "request_approved",
+        json!({"request_id": request.request_id, "kind": request.kind}),
+    );
+    match app.store.approve_request(&approved, &user, &business, link.as_ref(), &email, &audit).await {
         Ok(()) => {
             tracing::info!(user_id = %user_id, "Sign-up request approved");
             deliver(app, &email.outbox_id).await;
@@ -147,7 +157,14 @@ pub async fn reject(app: &App, caller: &Caller, id: &str, form: &RejectForm) -> 
         json!({"first_name": request.first_name, "business_name": request.business_name, "reason": reason}),
         None,
     );
-    match app.store.reject_request(&rejected, &email).await {
+    let audit = audit::event(
+        &caller.user.business_id,
+        &caller.user,
+        None,
+        "request_rejected",
+        json!({"request_id": request.request_id, "email": request.email, "reason": rejected.reason}),
+    );
+    match app.store.reject_request(&rejected, &email, &audit).await {
         Ok(()) => {
             tracing::info!("Sign-up request rejected");
             deliver(app, &email.outbox_id).await;

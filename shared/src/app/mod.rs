@@ -3,6 +3,11 @@
 //! [`AppError`], which the HTTP edge turns into a status in one place.
 
 pub mod approvals;
+pub mod audit;
+pub mod catalog;
+pub mod customers;
+pub mod dashboard;
+pub mod dashboard_products;
 pub mod login;
 pub mod outbox;
 pub mod partners;
@@ -67,6 +72,8 @@ pub enum LinkProblem {
     Expired,
     #[error("This invitation was withdrawn by the customer who sent it.")]
     Revoked,
+    #[error("This link was replaced by a newer one. Please use the latest link we emailed you.")]
+    Replaced,
 }
 
 /// The outcome of every use case that did not succeed.
@@ -88,6 +95,8 @@ pub enum AppError {
     Conflict { code: &'static str, message: String },
     #[error("{0}")]
     Link(LinkProblem),
+    #[error("this impersonation session has ended or expired; start a new one")]
+    ImpersonationInvalid,
     #[error("too many attempts; wait a few minutes and try again")]
     RateLimited,
     /// A dependency (DynamoDB, Cognito, SES, the JWKS) failed.
@@ -119,7 +128,10 @@ impl From<FieldErrors> for AppError {
 /// The signed-in user a request acts for: verified token, then the stored account.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// Whose permissions apply: the token's user, or the customer being impersonated.
     pub user: User,
+    /// The partner acting as `user` during an impersonation ("log in as customer").
+    pub actor: Option<User>,
 }
 
 impl Caller {
@@ -143,7 +155,7 @@ pub async fn authenticate(app: &App, bearer: Option<&str>) -> Result<Caller, App
     if user.status != UserStatus::Active || verified.issued_at < user.tokens_valid_after {
         return Err(AppError::Unauthenticated);
     }
-    Ok(Caller { user })
+    Ok(Caller { user, actor: None })
 }
 
 /// A fixed-window limit: `max` hits per `window_secs` for one key.

@@ -43,6 +43,7 @@ pub fn link(app: &App, purpose: TokenPurpose, subject: impl Into<String>) -> any
         TokenPurpose::Invitation => c.link_page(&c.signup_url, "SIGNUP_URL")?,
         TokenPurpose::SetPassword => c.link_page(&c.set_password_url, "SET_PASSWORD_URL")?,
         TokenPurpose::ResetPassword => c.link_page(&c.reset_password_url, "RESET_PASSWORD_URL")?,
+        TokenPurpose::Activation => c.link_page(&c.activate_url, "ACTIVATE_URL")?,
     };
     Ok(LinkSpec { purpose, subject: subject.into(), page_url })
 }

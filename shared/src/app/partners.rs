@@ -6,7 +6,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::outbox::{self, deliver};
-use super::{App, AppError, Caller, now};
+use super::{App, AppError, Caller, Limit, audit, enforce_limits, now};
+
+const RESENDS_PER_BUSINESS: Limit = Limit { name: "resend-business", max: 20, window_secs: 3600 };
 use crate::adapters::dynamo::{Page, WriteError};
 use crate::domain::account::{PartnerType, Role};
 use crate::domain::email::BusinessEmail;
@@ -69,6 +71,8 @@ pub async fn invite(app: &App, caller: &Caller, form: &InviteForm) -> Result<(In
         partner_type: valid.partner_type,
         status: InvitationStatus::Pending,
         created_at: now(),
+        generation: 0,
+        sent_at: Some(now()),
     };
     let params = json!({
         "customer_name": customer.name,
@@ -93,6 +97,7 @@ pub async fn invite(app: &App, caller: &Caller, form: &InviteForm) -> Result<(In
             partner_type: valid.partner_type,
             invitation_id: Some(invitation.invitation_id.clone()),
             linked_at: invitation.created_at,
+            managed: false,
         };
         let mut params = params;
         params["first_name"] = json!(partner.first_name);
@@ -110,7 +115,7 @@ pub async fn invite(app: &App, caller: &Caller, form: &InviteForm) -> Result<(In
             Err(e) => Err(e.into()),
         };
     }
-    let subject = format!("{}/{}", invitation.customer_id, invitation.invitation_id);
+    let subject = invitation_subject(&invitation);
     let email = outbox::message(
         app,
         &invitation.email,
@@ -130,4 +135,125 @@ pub async fn list(app: &App, caller: &Caller, cursor: Option<&str>, limit: i32) 
         .list_partners(&caller.user.business_id, cursor, limit.clamp(1, 100))
         .await?
         .map_err(|_| AppError::BadRequest("The cursor is not valid; start again without it.".into()))
+}
+
+/// What an invitation link's token stands for: the invitation and the generation of its
+/// link (raised by every resend, so older links stop working).
+fn invitation_subject(invitation: &Invitation) -> String {
+    format!("{}/{}/{}", invitation.customer_id, invitation.invitation_id, invitation.generation)
+}
+
+/// An invitation's status as the customer sees it: a pending one whose link is over 7
+/// days old is `expired`.
+pub fn shown_status(invitation: &Invitation) -> &'static str {
+    match invitation.status {
+        InvitationStatus::Pending => {
+            let sent = invitation.sent_at.unwrap_or(invitation.created_at);
+            if sent + TokenPurpose::Invitation.lifetime() <= now() { "expired" } else { "pending" }
+        }
+        InvitationStatus::Accepted => "accepted",
+        InvitationStatus::Linked => "linked",
+        InvitationStatus::Revoked => "revoked",
+    }
+}
+
+/// The customer's invitations, a page at a time.
+pub async fn list_invitations(
+    app: &App,
+    caller: &Caller,
+    cursor: Option<&str>,
+    limit: i32,
+) -> Result<Page<Invitation>, AppError> {
+    caller.require(Role::Customer)?;
+    app.store
+        .list_invitations_page(&caller.user.business_id, cursor, limit.clamp(1, 100))
+        .await?
+        .map_err(|_| AppError::BadRequest("The cursor is not valid; start again without it.".into()))
+}
+
+async fn own_invitation(app: &App, caller: &Caller, id: &str) -> Result<Invitation, AppError> {
+    caller.require(Role::Customer)?;
+    let id = InvitationId::parse(id).ok_or(AppError::NotFound("invitation"))?;
+    app.store.get_invitation(&caller.user.business_id, &id).await?.ok_or(AppError::NotFound("invitation"))
+}
+
+fn not_pending(invitation: &Invitation) -> AppError {
+    AppError::conflict(
+        "invitation_not_pending",
+        format!(
+            "This invitation is {}; only a pending or expired invitation can be resent or revoked.",
+            shown_status(invitation)
+        ),
+    )
+}
+
+/// Sends a pending (or expired) invitation again with a new link; the old link stops working.
+#[tracing::instrument(name = "Resend an invitation", skip_all, fields(invitation_id = %id))]
+pub async fn resend(app: &App, caller: &Caller, id: &str) -> Result<Invitation, AppError> {
+    let mut invitation = own_invitation(app, caller, id).await?;
+    if invitation.status != InvitationStatus::Pending {
+        return Err(not_pending(&invitation));
+    }
+    enforce_limits(app, &[(RESENDS_PER_BUSINESS, caller.user.business_id.as_ref())]).await?;
+    invitation.generation += 1;
+    invitation.sent_at = Some(now());
+    let email = outbox::message(
+        app,
+        &invitation.email,
+        EmailKind::PartnerInvitation,
+        json!({"customer_name": invitation.customer_name, "business_name": invitation.business_name,
+               "partner_type": invitation.partner_type.label()}),
+        Some(outbox::link(app, TokenPurpose::Invitation, invitation_subject(&invitation))?),
+    );
+    match app.store.resend_invitation(&invitation, &email).await {
+        Ok(()) => {}
+        Err(WriteError::Conflict(_)) => {
+            let current = own_invitation(app, caller, id).await?;
+            return Err(if current.status == InvitationStatus::Pending {
+                AppError::conflict("resent_meanwhile", "This invitation was just resent; try again.")
+            } else {
+                not_pending(&current)
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let event = audit::event(
+        &caller.user.business_id,
+        audit::actor_of(caller),
+        None,
+        "invitation_resent",
+        json!({
+        "invitation_id": invitation.invitation_id, "email": invitation.email}),
+    );
+    app.store.put_audit(&event).await?;
+    deliver(app, &email.outbox_id).await;
+    Ok(invitation)
+}
+
+/// Withdraws a pending invitation; its link then shows a page saying so.
+#[tracing::instrument(name = "Revoke an invitation", skip_all, fields(invitation_id = %id))]
+pub async fn revoke(app: &App, caller: &Caller, id: &str) -> Result<Invitation, AppError> {
+    let mut invitation = own_invitation(app, caller, id).await?;
+    if invitation.status == InvitationStatus::Revoked {
+        return Ok(invitation);
+    }
+    match app.store.revoke_invitation(&caller.user.business_id, &invitation.invitation_id).await {
+        Ok(()) => {}
+        Err(WriteError::Conflict(_)) => {
+            let current = own_invitation(app, caller, id).await?;
+            return if current.status == InvitationStatus::Revoked { Ok(current) } else { Err(not_pending(&current)) };
+        }
+        Err(e) => return Err(e.into()),
+    }
+    invitation.status = InvitationStatus::Revoked;
+    let event = audit::event(
+        &caller.user.business_id,
+        audit::actor_of(caller),
+        None,
+        "invitation_revoked",
+        json!({
+        "invitation_id": invitation.invitation_id, "email": invitation.email}),
+    );
+    app.store.put_audit(&event).await?;
+    Ok(invitation)
 }

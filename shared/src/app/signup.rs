@@ -107,15 +107,23 @@ pub struct InvitationView {
 pub async fn open_invitation(app: &App, raw: &str) -> Result<InvitationView, AppError> {
     let token = LinkToken::parse(raw).ok_or(AppError::Link(LinkProblem::Unknown))?;
     let stored = super::passwords::usable_token(app, &token.hash(), TokenPurpose::Invitation).await?;
-    let (customer, invitation) = stored
-        .subject
-        .split_once('/')
-        .and_then(|(c, i)| Some((BusinessId::parse(c)?, InvitationId::parse(i)?)))
-        .ok_or(AppError::Link(LinkProblem::Unknown))?;
+    let mut parts = stored.subject.split('/');
+    let (customer, invitation, generation) = (|| {
+        let customer = BusinessId::parse(parts.next()?)?;
+        let invitation = InvitationId::parse(parts.next()?)?;
+        let generation: u32 = parts.next().map_or(Some(0), |g| g.parse().ok())?;
+        Some((customer, invitation, generation))
+    })()
+    .ok_or(AppError::Link(LinkProblem::Unknown))?;
     let invitation =
         app.store.get_invitation(&customer, &invitation).await?.ok_or(AppError::Link(LinkProblem::Unknown))?;
-    if invitation.status != InvitationStatus::Pending {
-        return Err(AppError::Link(LinkProblem::Used));
+    match invitation.status {
+        InvitationStatus::Pending if invitation.generation != generation => {
+            return Err(AppError::Link(LinkProblem::Replaced));
+        }
+        InvitationStatus::Pending => {}
+        InvitationStatus::Revoked => return Err(AppError::Link(LinkProblem::Revoked)),
+        InvitationStatus::Accepted | InvitationStatus::Linked => return Err(AppError::Link(LinkProblem::Used)),
     }
     Ok(InvitationView {
         token: token.expose().to_owned(),

@@ -15,13 +15,15 @@ const DEFAULT_ADMIN_PASSWORD: &str = "local admin passphrase 2026";
 async fn main() -> anyhow::Result<()> {
     portal::telemetry::init();
     let port: u16 = std::env::var("PORT").ok().map(|p| p.parse()).transpose()?.unwrap_or(3000);
-    let (moto, endpoint) = match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => (None, url),
+    let mut emulators = Vec::new();
+    let (endpoint, mail_endpoint) = match std::env::var("AWS_ENDPOINT_URL") {
+        Ok(url) if !url.is_empty() => (url.clone(), url),
         _ => {
-            eprintln!("Starting the AWS emulator (moto_server)...");
-            let moto = Moto::start().await?;
-            let url = moto.url.clone();
-            (Some(moto), url)
+            eprintln!("Starting the AWS emulator (moto_server, one for DynamoDB and Cognito, one for SES)...");
+            let (main, mail) = tokio::try_join!(Moto::start(), Moto::start())?;
+            let urls = (main.url.clone(), mail.url.clone());
+            emulators.extend([main, mail]);
+            urls
         }
     };
     let admin_email = std::env::var("ADMIN_EMAIL").unwrap_or_else(|_| DEFAULT_ADMIN_EMAIL.to_owned());
@@ -29,6 +31,7 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("Creating the table, user pool and sender identity from template.yaml...");
     let stack = Stack::start(StackOptions {
         endpoint: endpoint.clone(),
+        mail_endpoint,
         port,
         name: "portal-local".to_owned(),
         admin: Some((admin_email.clone(), admin_password.clone())),
@@ -41,6 +44,6 @@ async fn main() -> anyhow::Result<()> {
     );
     tokio::signal::ctrl_c().await?;
     eprintln!("Stopping.");
-    drop(moto);
+    drop(emulators);
     Ok(())
 }

@@ -4,6 +4,9 @@
 //!
 //! `portal-admin create-admin EMAIL [FIRST LAST]` creates an admin and emails them a
 //! set-password link: nobody, not even the operator, chooses an admin's password.
+//!
+//! `portal-admin seed-catalog` adds the shipped product catalog (`shared/data/catalog.json`)
+//! to the table, leaving products that admins already changed as they are.
 
 use anyhow::{Context as _, bail};
 use portal::app::{App, outbox};
@@ -18,6 +21,12 @@ use serde_json::json;
 async fn main() -> anyhow::Result<()> {
     portal::telemetry::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("seed-catalog") {
+        let app = App::from_env().await?;
+        let added = portal::app::catalog::seed(&app).await?;
+        println!("Catalog seeded: {added} products added (existing products were left as they are).");
+        return Ok(());
+    }
     let (Some("create-admin"), Some(email)) = (args.first().map(String::as_str), args.get(1)) else {
         bail!("usage: portal-admin create-admin EMAIL [FIRST_NAME LAST_NAME]");
     };
@@ -36,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
         created_at: time::OffsetDateTime::now_utc(),
     };
     app.store.create_user(&user, None).await.context("The email already has an account")?;
+    app.store.register_admin(&user).await?;
     let link = outbox::link(&app, TokenPurpose::SetPassword, user_id.as_ref())?;
     let message = outbox::message(
         &app,

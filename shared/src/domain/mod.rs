@@ -1,8 +1,10 @@
 //! Types and rules of the portal. No I/O, nothing of the AWS SDK.
 pub mod account;
+pub mod catalog;
 pub mod email;
 pub mod fields;
 pub mod ids;
 pub mod password;
+pub mod profile;
 pub mod records;
 pub mod token;

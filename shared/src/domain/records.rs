@@ -94,6 +94,12 @@ pub struct Business {
     pub phone: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// The account that signs in for this business.
+    #[serde(default)]
+    pub primary_user: Option<UserId>,
+    /// The partner that created and manages this customer, if one did.
+    #[serde(default)]
+    pub managed_by: Option<BusinessId>,
 }
 
 /// A customer's link to one of its partners (and, mirrored, the partner's to the customer).
@@ -107,6 +113,9 @@ pub struct PartnerLink {
     pub invitation_id: Option<InvitationId>,
     #[serde(with = "time::serde::rfc3339")]
     pub linked_at: OffsetDateTime,
+    /// The partner created this customer and manages its account (status, impersonation).
+    #[serde(default)]
+    pub managed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +127,8 @@ pub enum InvitationStatus {
     Accepted,
     /// The partner already had an account and was linked at once.
     Linked,
+    /// Withdrawn by the customer; its link shows a page saying so.
+    Revoked,
 }
 
 /// A customer's invitation of a partner.
@@ -133,6 +144,12 @@ pub struct Invitation {
     pub status: InvitationStatus,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Raised by every resend; a link of an older generation no longer works.
+    #[serde(default)]
+    pub generation: u32,
+    /// When the current link was sent (its 7 days count from here).
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub sent_at: Option<OffsetDateTime>,
 }
 
 /// Who holds an email address: a sign-up request still being decided, or a user.
@@ -166,6 +183,9 @@ pub enum EmailKind {
     PartnerLinked,
     ResetPassword,
     PasswordChanged,
+    QuoteRequested,
+    /// A partner created the account: an activation or set-password link.
+    CustomerCreated,
 }
 
 /// The link an email carries: a token is minted for it when the email is sent, so the raw
@@ -221,4 +241,38 @@ impl OutboxMessage {
             created_at: now,
         }
     }
+}
+
+/// Something done to or on behalf of a business, kept for its audit trail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub event_id: String,
+    /// The business the event concerns (whose trail it is in).
+    pub business_id: BusinessId,
+    /// Who did it.
+    pub actor: UserId,
+    pub actor_email: String,
+    /// On whose behalf, when the actor impersonated someone, or whom it was done to.
+    pub subject: Option<UserId>,
+    pub subject_email: Option<String>,
+    /// What happened (`customer_created`, `impersonated_request`, ...).
+    pub action: String,
+    /// Details (path and method of an impersonated request, a new status, ...).
+    pub detail: serde_json::Value,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// A partner acting as one of its managed customers ("log in as customer").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Impersonation {
+    pub partner_user: UserId,
+    pub partner_business: BusinessId,
+    pub customer_user: UserId,
+    pub customer_business: BusinessId,
+    /// Unix seconds; at most 30 minutes after the start, never renewed.
+    pub expires_at: i64,
+    pub ended: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
 }

@@ -20,6 +20,8 @@ pub enum TokenPurpose {
     SetPassword,
     /// Reset a forgotten password.
     ResetPassword,
+    /// Activate an account a partner created, by setting its first password.
+    Activation,
 }
 
 impl TokenPurpose {
@@ -29,6 +31,7 @@ impl TokenPurpose {
             TokenPurpose::Invitation => Duration::days(7),
             TokenPurpose::SetPassword => Duration::hours(72),
             TokenPurpose::ResetPassword => Duration::hours(1),
+            TokenPurpose::Activation => Duration::hours(72),
         }
     }
 }

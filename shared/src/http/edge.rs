@@ -9,7 +9,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use crate::app::{AppError, LinkProblem};
+use crate::app::customers::{self, IMPERSONATION_HEADER};
+use crate::app::{App, AppError, Caller, LinkProblem, authenticate};
 use crate::templates::render_page;
 
 /// Whether the request came from an HTML form, so the answer is a page, not JSON.
@@ -68,6 +69,22 @@ pub fn bearer(req: &Request) -> Option<&str> {
     let value = req.headers().get("authorization")?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
+}
+
+/// The caller of a signed-in route: the verified token's user, or, when the request carries
+/// an impersonation token, the customer its partner is acting as (audited before the
+/// request runs).
+pub async fn caller(app: &App, req: &Request) -> Result<Caller, AppError> {
+    let signed_in = authenticate(app, bearer(req)).await?;
+    match impersonation_token(req) {
+        None => Ok(signed_in),
+        Some(raw) => customers::impersonate(app, signed_in.user, raw, req.method().as_str(), req.uri().path()).await,
+    }
+}
+
+/// The impersonation token a request carries, if any.
+pub fn impersonation_token(req: &Request) -> Option<&str> {
+    req.headers().get(IMPERSONATION_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).filter(|t| !t.is_empty())
 }
 
 /// One query parameter.
@@ -134,7 +151,7 @@ impl AppError {
         match self {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) | Self::Link(LinkProblem::Unknown) => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::InvalidCredentials | Self::ImpersonationInvalid => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -150,6 +167,7 @@ impl AppError {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthenticated => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::ImpersonationInvalid => "impersonation_invalid",
             Self::Forbidden => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::Conflict { code, .. } => code,

@@ -8,15 +8,16 @@ use serde_json::json;
 use tracing::Instrument as _;
 
 use super::edge::{
-    bearer, client_ip, error_response, is_form, json_response, limit, link_problem_page, message_page, page_response,
-    path_param, query, read_body,
+    bearer, caller, client_ip, error_response, impersonation_token, is_form, json_response, limit, link_problem_page,
+    message_page, page_response, path_param, query, read_body,
 };
 use crate::app::approvals::{self, RejectForm};
+use crate::app::customers::{self, CreateCustomerForm, ManagedCustomer, ManagedStatus, UpdateCustomerForm};
 use crate::app::login::{LoginForm, login as log_in};
 use crate::app::partners::{self, InviteForm, InviteOutcome};
 use crate::app::passwords::{self, PasswordForm};
 use crate::app::signup::{self, SignUpForm};
-use crate::app::{App, AppError, Caller, authenticate};
+use crate::app::{App, AppError, audit, authenticate};
 use crate::domain::fields::FieldErrors;
 use crate::domain::records::{RequestStatus, SignUpRequest};
 use crate::domain::token::TokenPurpose;
@@ -36,17 +37,18 @@ async fn respond(
     });
     let span =
         tracing::info_span!("Handle a request", function, request_id, method = %req.method(), path = req.uri().path());
+    let impersonated = impersonation_token(req).is_some();
     async {
-        let response = body.await.unwrap_or_else(|e| error_response(&e));
+        let mut response = body.await.unwrap_or_else(|e| error_response(&e));
+        if impersonated && response.status().is_success() {
+            // Every answer given under an impersonation says so.
+            response.headers_mut().insert("x-impersonation", lambda_http::http::HeaderValue::from_static("active"));
+        }
         tracing::info!(status = response.status().as_u16(), "Answered");
         Ok(response)
     }
     .instrument(span)
     .await
-}
-
-async fn caller(app: &App, req: &Request) -> Result<Caller, AppError> {
-    authenticate(app, bearer(req)).await
 }
 
 fn method_not_allowed() -> Result<Response<Body>, AppError> {
@@ -71,7 +73,16 @@ pub async fn dispatch(function: &str, app: &App, req: Request) -> Answer {
         "list-approvals" => list_approvals(app, req).await,
         "approve" => approve(app, req).await,
         "reject" => reject(app, req).await,
-        other => Ok(error_response(&AppError::BadRequest(format!("no function named {other}")))),
+        "create-customer" => create_customer(app, req).await,
+        "update-customer" => update_customer(app, req).await,
+        "activate-account" => activate_account(app, req).await,
+        "start-impersonation" => start_impersonation(app, req).await,
+        "end-impersonation" => end_impersonation(app, req).await,
+        "list-invitations" => list_invitations(app, req).await,
+        "resend-invitation" => resend_invitation(app, req).await,
+        "revoke-invitation" => revoke_invitation(app, req).await,
+        "list-audit" => list_audit(app, req).await,
+        other => super::dashboard::dispatch(other, app, req).await,
     }
 }
 
@@ -184,6 +195,10 @@ pub async fn set_password(app: &App, req: Request) -> Answer {
     respond("set-password", &req, password_link(app, &req, TokenPurpose::SetPassword)).await
 }
 
+pub async fn activate_account(app: &App, req: Request) -> Answer {
+    respond("activate-account", &req, password_link(app, &req, TokenPurpose::Activation)).await
+}
+
 pub async fn reset_password(app: &App, req: Request) -> Answer {
     respond("reset-password", &req, password_link(app, &req, TokenPurpose::ResetPassword)).await
 }
@@ -191,6 +206,7 @@ pub async fn reset_password(app: &App, req: Request) -> Answer {
 fn password_page(purpose: TokenPurpose) -> (&'static str, &'static str) {
     match purpose {
         TokenPurpose::ResetPassword => ("Reset Password", "/auth/reset-password"),
+        TokenPurpose::Activation => ("Activate Account", "/auth/activate"),
         _ => ("Set Password", "/auth/set-password"),
     }
 }
@@ -321,6 +337,133 @@ pub async fn reject(app: &App, req: Request) -> Answer {
         let form: RejectForm = read_body(&req)?;
         let rejected = approvals::reject(app, &caller, &id, &form).await?;
         Ok(json_response(StatusCode::OK, &json!({"request_id": rejected.request_id, "status": "rejected"})))
+    })
+    .await
+}
+
+// ---- partner-managed customers, impersonation ------------------------------------------
+
+fn customer_json(c: &ManagedCustomer) -> serde_json::Value {
+    json!({
+        "business_id": c.business.business_id, "business_name": c.business.name, "user_id": c.user.user_id,
+        "first_name": c.user.first_name, "last_name": c.user.last_name, "email": c.user.email,
+        "status": ManagedStatus::of(c.user.status), "created_at": rfc3339(c.business.created_at),
+    })
+}
+
+pub async fn create_customer(app: &App, req: Request) -> Answer {
+    respond("create-customer", &req, async {
+        let caller = caller(app, &req).await?;
+        let form: CreateCustomerForm = read_body(&req)?;
+        let created = customers::create(app, &caller, &form).await?;
+        Ok(json_response(StatusCode::CREATED, &customer_json(&created)))
+    })
+    .await
+}
+
+pub async fn update_customer(app: &App, req: Request) -> Answer {
+    respond("update-customer", &req, async {
+        let caller = caller(app, &req).await?;
+        let form: UpdateCustomerForm = read_body(&req)?;
+        let id = path_param(&req, "business_id").unwrap_or_default();
+        let updated = customers::update(app, &caller, &id, &form).await?;
+        Ok(json_response(StatusCode::OK, &customer_json(&updated)))
+    })
+    .await
+}
+
+pub async fn start_impersonation(app: &App, req: Request) -> Answer {
+    respond("start-impersonation", &req, async {
+        let caller = caller(app, &req).await?;
+        let id = path_param(&req, "business_id").unwrap_or_default();
+        let started = customers::start_impersonation(app, &caller, &id).await?;
+        Ok(json_response(
+            StatusCode::CREATED,
+            &json!({
+                "impersonation_token": started.token.expose(),
+                "header": "X-Impersonation-Token",
+                "expires_at": rfc3339(started.expires_at),
+                "customer": customer_json(&started.customer),
+            }),
+        ))
+    })
+    .await
+}
+
+pub async fn end_impersonation(app: &App, req: Request) -> Answer {
+    respond("end-impersonation", &req, async {
+        // The partner itself, not the customer it acts as: ending needs no impersonation.
+        let caller = authenticate(app, bearer(&req)).await?;
+        customers::end_impersonation(app, &caller, impersonation_token(&req)).await?;
+        Ok(json_response(StatusCode::OK, &json!({"status": "ended"})))
+    })
+    .await
+}
+
+// ---- invitation management --------------------------------------------------------------
+
+pub async fn list_invitations(app: &App, req: Request) -> Answer {
+    respond("list-invitations", &req, async {
+        let caller = caller(app, &req).await?;
+        let page = partners::list_invitations(app, &caller, query(&req, "cursor").as_deref(), limit(&req)?).await?;
+        let items: Vec<_> = page
+            .items
+            .iter()
+            .map(|i| {
+                let sent = i.sent_at.unwrap_or(i.created_at);
+                json!({"invitation_id": i.invitation_id, "business_name": i.business_name, "email": i.email,
+                       "partner_type": i.partner_type, "status": partners::shown_status(i),
+                       "created_at": rfc3339(i.created_at), "sent_at": rfc3339(sent),
+                       "expires_at": rfc3339(sent + TokenPurpose::Invitation.lifetime())})
+            })
+            .collect();
+        Ok(json_response(StatusCode::OK, &json!({"items": items, "next_cursor": page.next_cursor})))
+    })
+    .await
+}
+
+pub async fn resend_invitation(app: &App, req: Request) -> Answer {
+    respond("resend-invitation", &req, async {
+        let caller = caller(app, &req).await?;
+        let id = path_param(&req, "invitation_id").unwrap_or_default();
+        let invitation = partners::resend(app, &caller, &id).await?;
+        Ok(json_response(StatusCode::OK, &json!({"invitation_id": invitation.invitation_id, "status": "sent"})))
+    })
+    .await
+}
+
+pub async fn revoke_invitation(app: &App, req: Request) -> Answer {
+    respond("revoke-invitation", &req, async {
+        let caller = caller(app, &req).await?;
+        let id = path_param(&req, "invitation_id").unwrap_or_default();
+        let invitation = partners::revoke(app, &caller, &id).await?;
+        Ok(json_response(StatusCode::OK, &json!({"invitation_id": invitation.invitation_id, "status": "revoked"})))
+    })
+    .await
+}
+
+// ---- audit ------------------------------------------------------------------------------
+
+pub async fn list_audit(app: &App, req: Request) -> Answer {
+    respond("list-audit", &req, async {
+        let caller = caller(app, &req).await?;
+        let cursor = query(&req, "cursor");
+        let page = if req.uri().path().starts_with("/admin/") {
+            audit::list_all(app, &caller, cursor.as_deref(), limit(&req)?).await?
+        } else {
+            audit::list_own(app, &caller, cursor.as_deref(), limit(&req)?).await?
+        };
+        let items: Vec<_> = page
+            .items
+            .iter()
+            .map(|e| {
+                json!({"event_id": e.event_id, "business_id": e.business_id, "action": e.action,
+                       "actor": {"user_id": e.actor, "email": e.actor_email},
+                       "subject": e.subject.as_ref().map(|s| json!({"user_id": s, "email": e.subject_email})),
+                       "detail": e.detail, "at": rfc3339(e.at)})
+            })
+            .collect();
+        Ok(json_response(StatusCode::OK, &json!({"items": items, "next_cursor": page.next_cursor})))
     })
     .await
 }

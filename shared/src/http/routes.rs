@@ -55,10 +55,48 @@ pub const ROUTES: &[Route] = &[
     route("listApprovals", "GET", "/admin/approvals", "list-approvals", SignedIn),
     route("approveRequest", "POST", "/admin/approvals/{request_id}/approve", "approve", SignedIn),
     route("rejectRequest", "POST", "/admin/approvals/{request_id}/reject", "reject", SignedIn),
+    // Partner dashboard (issue 3).
+    route("listCustomers", "GET", "/partner/customers", "list-customers", SignedIn),
+    route("setActiveBusiness", "PUT", "/partner/active-business", "set-active-business", SignedIn),
+    route("getBusinessProfile", "GET", "/business/profile", "business-profile", SignedIn),
+    route("updateBusinessProfile", "PUT", "/business/profile", "business-profile", SignedIn),
+    route("listBusinessProducts", "GET", "/business/products", "business-products", SignedIn),
+    route("setProductNote", "PUT", "/business/products/{product_id}/note", "set-product-note", SignedIn),
+    route("setProductPriority", "PUT", "/business/products/{product_id}/priority", "set-product-priority", SignedIn),
+    route("requestProduct", "POST", "/business/products/{product_id}/request", "request-product", SignedIn),
+    route("listProductRequests", "GET", "/business/product-requests", "product-requests", SignedIn),
+    route("requestQuote", "POST", "/business/product-requests/{product_id}/quote", "request-quote", SignedIn),
+    route("listHealthChecks", "GET", "/business/health-checks", "health-checks", SignedIn),
+    route(
+        "upsertHealthCheck",
+        "PUT",
+        "/admin/businesses/{business_id}/health-checks/{kind}",
+        "upsert-health-check",
+        SignedIn,
+    ),
+    route("listCatalog", "GET", "/catalog", "catalog", SignedIn),
+    route("upsertProduct", "PUT", "/admin/catalog/{product_id}", "upsert-product", SignedIn),
+    route("createCustomer", "POST", "/partner/customers", "create-customer", SignedIn),
+    route("updateCustomer", "PATCH", "/partner/customers/{business_id}", "update-customer", SignedIn),
+    route("activatePage", "GET", "/auth/activate", "activate-account", Public),
+    route("activateAccount", "POST", "/auth/activate", "activate-account", Public),
+    route(
+        "startImpersonation",
+        "POST",
+        "/partner/customers/{business_id}/impersonation",
+        "start-impersonation",
+        SignedIn,
+    ),
+    route("endImpersonation", "DELETE", "/partner/impersonation", "end-impersonation", SignedIn),
+    route("listInvitations", "GET", "/partners/invitations", "list-invitations", SignedIn),
+    route("resendInvitation", "POST", "/partners/invitations/{invitation_id}/resend", "resend-invitation", SignedIn),
+    route("revokeInvitation", "DELETE", "/partners/invitations/{invitation_id}", "revoke-invitation", SignedIn),
+    route("listAuditEvents", "GET", "/business/audit", "list-audit", SignedIn),
+    route("listAllAuditEvents", "GET", "/admin/audit", "list-audit", SignedIn),
 ];
 
 /// Functions that also have a Lambda function URL, because email links land on them.
-pub const FUNCTION_URL_FUNCTIONS: &[&str] = &["sign-up", "set-password", "reset-password"];
+pub const FUNCTION_URL_FUNCTIONS: &[&str] = &["sign-up", "set-password", "reset-password", "activate-account"];
 
 /// Functions with no HTTP route (scheduled or event-driven).
 pub const BACKGROUND_FUNCTIONS: &[&str] = &["outbox-relay"];

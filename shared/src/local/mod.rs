@@ -25,8 +25,12 @@ pub const EMAIL_FROM: &str = "no-reply@partner-portal.test";
 /// What to start.
 #[derive(Debug, Clone)]
 pub struct StackOptions {
-    /// The emulator's base URL.
+    /// The emulator's base URL (DynamoDB and Cognito).
     pub endpoint: String,
+    /// The emulator that takes the emails (SESv2). A second emulator keeps reading the sent
+    /// emails fast: the emulator's only way to list them dumps every object it holds, and
+    /// DynamoDB items soon outnumber the emails by far.
+    pub mail_endpoint: String,
     /// Port to serve on; 0 picks a free one.
     pub port: u16,
     /// A prefix for the table and user pool names (one per test, so tests run in parallel).
@@ -42,6 +46,7 @@ pub struct Stack {
     pub base_url: String,
     pub app: Arc<App>,
     pub endpoint: String,
+    pub mail_endpoint: String,
     pub addr: SocketAddr,
 }
 
@@ -60,7 +65,8 @@ impl Stack {
     /// the router in the background.
     pub async fn start(options: StackOptions) -> anyhow::Result<Self> {
         let sdk = sdk_config(&options.endpoint).await;
-        let resources = provision::provision(&sdk, &options.endpoint, &options.name, EMAIL_FROM).await?;
+        let mail_sdk = sdk_config(&options.mail_endpoint).await;
+        let resources = provision::provision(&sdk, &mail_sdk, &options.endpoint, &options.name, EMAIL_FROM).await?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
             .await
             .with_context(|| format!("Failed to listen on port {}", options.port))?;
@@ -75,14 +81,18 @@ impl Stack {
             signup_url: Some(format!("{base_url}/signup")),
             set_password_url: Some(format!("{base_url}/auth/set-password")),
             reset_password_url: Some(format!("{base_url}/auth/reset-password")),
+            activate_url: Some(format!("{base_url}/auth/activate")),
             region: REGION.to_owned(),
             endpoint_url: Some(options.endpoint.clone()),
         };
-        let app = Arc::new(App::new(config, &sdk));
+        let mut app = App::new(config, &sdk);
+        app.mailer = crate::adapters::ses::Mailer::new(aws_sdk_sesv2::Client::new(&mail_sdk), EMAIL_FROM);
+        let app = Arc::new(app);
         if let Some((email, password)) = &options.admin {
             provision::seed_admin(&app, email, password).await?;
         }
-        tokio::spawn(server::serve(listener, app.clone(), options.endpoint.clone()));
+        crate::app::catalog::seed(&app).await?;
+        tokio::spawn(server::serve(listener, app.clone(), options.mail_endpoint.clone()));
         let relay = app.clone();
         tokio::spawn(async move {
             loop {
@@ -92,6 +102,6 @@ impl Stack {
                 }
             }
         });
-        Ok(Self { base_url, app, endpoint: options.endpoint, addr })
+        Ok(Self { base_url, app, endpoint: options.endpoint, mail_endpoint: options.mail_endpoint, addr })
     }
 }

@@ -59,7 +59,13 @@ fn key_schema(value: &Value) -> anyhow::Result<Vec<KeySchemaElement>> {
 }
 
 /// Creates the table, the user pool and its client, and the sender identity.
-pub async fn provision(sdk: &SdkConfig, endpoint: &str, name: &str, email_from: &str) -> anyhow::Result<Resources> {
+pub async fn provision(
+    sdk: &SdkConfig,
+    mail_sdk: &SdkConfig,
+    endpoint: &str,
+    name: &str,
+    email_from: &str,
+) -> anyhow::Result<Resources> {
     let template: Value = serde_yaml_ng::from_str(TEMPLATE).context("template.yaml does not parse")?;
     let table_name = format!("{name}-table");
     create_table(sdk, properties(&template, "PortalTable")?, &table_name).await?;
@@ -71,7 +77,7 @@ pub async fn provision(sdk: &SdkConfig, endpoint: &str, name: &str, email_from: 
         name,
     )
     .await?;
-    let ses = aws_sdk_sesv2::Client::new(sdk);
+    let ses = aws_sdk_sesv2::Client::new(mail_sdk);
     if let Err(e) = ses.create_email_identity().email_identity(email_from).send().await
         && !format!("{e:?}").contains("AlreadyExists")
     {
@@ -243,7 +249,8 @@ pub async fn seed_admin(app: &App, email: &str, password: &str) -> anyhow::Resul
         created_at: time::OffsetDateTime::now_utc(),
     };
     match app.store.create_user(&user, None).await {
-        Ok(()) | Err(crate::adapters::dynamo::WriteError::Conflict(_)) => Ok(()),
+        Ok(()) => app.store.register_admin(&user).await,
+        Err(crate::adapters::dynamo::WriteError::Conflict(_)) => Ok(()),
         Err(crate::adapters::dynamo::WriteError::Unexpected(e)) => Err(e),
     }
 }

@@ -68,7 +68,9 @@ async fn to_function(
         Ok(request) => request,
         Err(e) => return plain(500, json!({"error": "internal", "message": format!("event did not parse: {e}")})),
     };
-    match dispatch(route.function, &local.app, request).await {
+    // Boxed: the dispatcher's future holds every handler's state and is too large for a
+    // test thread's stack in unoptimised builds.
+    match Box::pin(dispatch(route.function, &local.app, request)).await {
         Ok(response) => {
             let (parts, body) = response.into_parts();
             let body = match body {

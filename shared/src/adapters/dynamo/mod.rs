@@ -18,10 +18,13 @@ use time::OffsetDateTime;
 
 use crate::domain::ids::{BusinessId, InvitationId, OutboxId, RequestId, UserId};
 use crate::domain::records::{
-    Business, EmailOwner, Invitation, InvitationStatus, OutboxMessage, OutboxStatus, PartnerLink, RequestStatus,
-    SignUpRequest, StoredToken, User,
+    AuditEvent, Business, EmailOwner, Invitation, InvitationStatus, OutboxMessage, OutboxStatus, PartnerLink,
+    RequestStatus, SignUpRequest, StoredToken, User,
 };
 use crate::domain::token::{TokenHash, TokenPurpose};
+
+mod customers;
+mod dashboard;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -349,6 +352,7 @@ impl Store {
         business: &Business,
         link: Option<&PartnerLink>,
         outbox: &OutboxMessage,
+        audit: &AuditEvent,
     ) -> Result<(), WriteError> {
         let owner = EmailOwner::User { user_id: user.user_id.clone() };
         let mut items = vec![
@@ -363,6 +367,7 @@ impl Store {
                 )?)
                 .build(),
             self.outbox_put(outbox)?,
+            self.new_put(self.audit_item(audit)?)?,
         ];
         if let Some(link) = link {
             items.extend(self.link_items(link)?);
@@ -379,7 +384,12 @@ impl Store {
 
     /// Rejects a pending request and frees its email for a new sign-up. Conflict at 0: it was
     /// no longer pending.
-    pub async fn reject_request(&self, request: &SignUpRequest, outbox: &OutboxMessage) -> Result<(), WriteError> {
+    pub async fn reject_request(
+        &self,
+        request: &SignUpRequest,
+        outbox: &OutboxMessage,
+        audit: &AuditEvent,
+    ) -> Result<(), WriteError> {
         let items = vec![
             self.decide_put(request)?,
             TransactWriteItem::builder()
@@ -394,6 +404,7 @@ impl Store {
                 )
                 .build(),
             self.outbox_put(outbox)?,
+            self.new_put(self.audit_item(audit)?)?,
         ];
         self.transact(items, "Failed to store the rejection").await
     }

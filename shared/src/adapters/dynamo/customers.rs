@@ -1,0 +1,302 @@
+//! Partner-managed customers, impersonation sessions, invitation management and the audit
+//! trail. Keys are in `infra/TABLE.md`.
+
+use std::collections::HashMap;
+
+use anyhow::Context as _;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+
+use super::{
+    BadCursor, Item, Page, Store, WriteError, business_pk, decode_cursor, email_pk, encode_cursor, from_item, key, n,
+    record_item, s, user_pk, with,
+};
+use crate::domain::account::UserStatus;
+use crate::domain::ids::{BusinessId, InvitationId, UserId};
+use crate::domain::records::{
+    AuditEvent, Business, EmailOwner, Impersonation, Invitation, OutboxMessage, PartnerLink, User,
+};
+use crate::domain::token::TokenHash;
+
+const AUDIT_ALL: &str = "AUDIT";
+
+fn audit_sort(event: &AuditEvent) -> String {
+    let millis = event.at.unix_timestamp_nanos() / 1_000_000;
+    format!("AUDIT#{millis:015}#{}", event.event_id)
+}
+
+fn impersonation_pk(hash: &TokenHash) -> String {
+    format!("IMP#{}", hash.as_ref())
+}
+
+fn status_name(status: UserStatus) -> anyhow::Result<String> {
+    serde_json::to_value(status)?.as_str().map(str::to_owned).context("a status is a string")
+}
+
+impl Store {
+    pub(super) fn audit_item(&self, event: &AuditEvent) -> anyhow::Result<Item> {
+        let sort = audit_sort(event);
+        Ok(with(
+            record_item(business_pk(&event.business_id), &sort, event)?,
+            &[("GSI1PK", s(AUDIT_ALL)), ("GSI1SK", s(sort.trim_start_matches("AUDIT#")))],
+        ))
+    }
+
+    /// Records an audit event.
+    pub async fn put_audit(&self, event: &AuditEvent) -> anyhow::Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(self.audit_item(event)?))
+            .send()
+            .await
+            .context("Failed to record an audit event")?;
+        Ok(())
+    }
+
+    /// A business's audit trail, newest first.
+    pub async fn list_audit(
+        &self,
+        business: &BusinessId,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> anyhow::Result<Result<Page<AuditEvent>, BadCursor>> {
+        self.query_newest(None, &business_pk(business), Some("AUDIT#"), cursor, limit).await
+    }
+
+    /// Every business's audit trail, newest first (admins).
+    pub async fn list_all_audit(
+        &self,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> anyhow::Result<Result<Page<AuditEvent>, BadCursor>> {
+        self.query_newest(Some("GSI1"), AUDIT_ALL, None, cursor, limit).await
+    }
+
+    async fn query_newest<T: serde::de::DeserializeOwned>(
+        &self,
+        index: Option<&str>,
+        partition: &str,
+        prefix: Option<&str>,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> anyhow::Result<Result<Page<T>, BadCursor>> {
+        let (pk_name, sk_name) = if index.is_some() { ("GSI1PK", "GSI1SK") } else { ("PK", "SK") };
+        let start = match cursor.map(|c| decode_cursor(c, pk_name, partition)).transpose() {
+            Ok(start) => start,
+            Err(bad) => return Ok(Err(bad)),
+        };
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(index.map(str::to_owned))
+            .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_values(":pk", s(partition))
+            .scan_index_forward(false)
+            .set_exclusive_start_key(start)
+            .limit(limit);
+        query = match prefix {
+            Some(prefix) => query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", sk_name)
+                .expression_attribute_values(":prefix", s(prefix)),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        let out = query.send().await.context("Failed to read the audit trail")?;
+        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<anyhow::Result<Vec<T>>>()?;
+        Ok(Ok(Page { items, next_cursor: out.last_evaluated_key.map(|k| encode_cursor(&k)) }))
+    }
+
+    /// Creates a customer account for a partner: the email claimed (conflict at 0 when it
+    /// is taken), the user, the business, the partner links, the audit event and the email,
+    /// all or nothing.
+    pub async fn create_managed_customer(
+        &self,
+        user: &User,
+        business: &Business,
+        link: &PartnerLink,
+        audit: &AuditEvent,
+        outbox: Option<&OutboxMessage>,
+    ) -> Result<(), WriteError> {
+        let owner = EmailOwner::User { user_id: user.user_id.clone() };
+        let mut items = vec![
+            self.new_put(record_item(email_pk(&user.email), "EMAIL", &owner)?)?,
+            self.new_put(record_item(user_pk(&user.user_id), "USER", user)?)?,
+            self.new_put(record_item(business_pk(&business.business_id), "PROFILE", business)?)?,
+        ];
+        items.extend(self.link_items(link)?);
+        items.push(self.new_put(self.audit_item(audit)?)?);
+        if let Some(outbox) = outbox {
+            items.push(self.outbox_put(outbox)?);
+        }
+        self.transact(items, "Failed to create the customer").await
+    }
+
+    /// Sets a user's status; locking also refuses every access token issued until now.
+    pub async fn set_user_status(
+        &self,
+        id: &UserId,
+        status: UserStatus,
+        revoke_before: Option<i64>,
+    ) -> Result<(), WriteError> {
+        let mut values = vec![(":s", s(status_name(status)?))];
+        let update = match revoke_before {
+            Some(t) => {
+                values.push((":t", n(t)));
+                "SET #status = :s, tokens_valid_after = :t"
+            }
+            None => "SET #status = :s",
+        };
+        self.update(
+            key(user_pk(id), "USER"),
+            update,
+            Some("attribute_exists(PK)"),
+            &[("#status", "status")],
+            &values,
+            "Failed to change a user's status",
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Changes a managed customer's contact and business name, on the user, the business
+    /// and both sides of the partner link, in one transaction.
+    pub async fn update_customer_details(
+        &self,
+        user: &User,
+        business: &Business,
+        link: &PartnerLink,
+    ) -> Result<(), WriteError> {
+        let update = |pk: String, sk: String, expression: &str, values: &[(&str, &str)]| {
+            let mut update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(pk, sk)))
+                .update_expression(expression)
+                .condition_expression("attribute_exists(PK)");
+            if expression.contains("#name") {
+                // `name` is a reserved word.
+                update = update.expression_attribute_names("#name", "name");
+            }
+            for (k, v) in values {
+                update = update.expression_attribute_values(*k, s(*v));
+            }
+            update.build().context("Failed to build an update").map(|u| TransactWriteItem::builder().update(u).build())
+        };
+        let name = business.name.as_str();
+        let items = vec![
+            update(
+                user_pk(&user.user_id),
+                "USER".into(),
+                "SET first_name = :f, last_name = :l",
+                &[(":f", &user.first_name), (":l", &user.last_name)],
+            )?,
+            update(business_pk(&business.business_id), "PROFILE".into(), "SET #name = :n", &[(":n", name)])?,
+            update(
+                business_pk(&link.partner_id),
+                format!("CUSTOMER#{}", link.customer_id),
+                "SET customer_name = :n",
+                &[(":n", name)],
+            )?,
+            update(
+                business_pk(&link.customer_id),
+                format!("PARTNER#{}", link.partner_id),
+                "SET customer_name = :n",
+                &[(":n", name)],
+            )?,
+        ];
+        self.transact(items, "Failed to update the customer").await
+    }
+
+    // ---- impersonation ---------------------------------------------------------------
+
+    pub async fn put_impersonation(&self, hash: &TokenHash, session: &Impersonation) -> anyhow::Result<()> {
+        let item =
+            with(record_item(impersonation_pk(hash), "IMP", session)?, &[("ttl", n(session.expires_at + 86_400))]);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .context("Failed to store an impersonation session")?;
+        Ok(())
+    }
+
+    pub async fn get_impersonation(&self, hash: &TokenHash) -> anyhow::Result<Option<Impersonation>> {
+        self.get(impersonation_pk(hash), "IMP", "Failed to read an impersonation session").await
+    }
+
+    /// Ends a session. Conflict when it had already ended.
+    pub async fn end_impersonation(&self, hash: &TokenHash) -> Result<(), WriteError> {
+        self.update(
+            key(impersonation_pk(hash), "IMP"),
+            "SET ended = :t",
+            Some("attribute_exists(PK) AND ended = :f"),
+            &[],
+            &[(":t", AttributeValue::Bool(true)), (":f", AttributeValue::Bool(false))],
+            "Failed to end an impersonation session",
+        )
+        .await
+        .map(|_| ())
+    }
+
+    // ---- invitations -----------------------------------------------------------------
+
+    /// A customer's invitations, a page at a time.
+    pub async fn list_invitations_page(
+        &self,
+        customer: &BusinessId,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> anyhow::Result<Result<Page<Invitation>, BadCursor>> {
+        self.query_page(None, &business_pk(customer), "INVITE#", cursor, limit, "Failed to list invitations").await
+    }
+
+    /// Sends a pending invitation again with a new link: the generation moves on, so links
+    /// of the earlier one stop working. Conflict at 0: no longer pending, or resent
+    /// meanwhile.
+    pub async fn resend_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError> {
+        let sent_at = invitation
+            .sent_at
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .unwrap_or_default();
+        let values: HashMap<String, AttributeValue> = HashMap::from([
+            (":pending".into(), s("pending")),
+            (":old".into(), n(i64::from(invitation.generation) - 1)),
+            (":new".into(), n(i64::from(invitation.generation))),
+            (":sent".into(), s(sent_at)),
+        ]);
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(business_pk(&invitation.customer_id), format!("INVITE#{}", invitation.invitation_id))))
+            .update_expression("SET generation = :new, sent_at = :sent")
+            .condition_expression(
+                "#status = :pending AND (generation = :old OR (attribute_not_exists(generation) AND :old = :zero))",
+            )
+            .expression_attribute_names("#status", "status")
+            .set_expression_attribute_values(Some({
+                let mut v = values;
+                v.insert(":zero".into(), n(0));
+                v
+            }))
+            .build()
+            .context("Failed to build an invitation update")?;
+        let items = vec![TransactWriteItem::builder().update(update).build(), self.outbox_put(outbox)?];
+        self.transact(items, "Failed to resend the invitation").await
+    }
+
+    /// Withdraws a pending invitation. Conflict when it is not pending.
+    pub async fn revoke_invitation(&self, customer: &BusinessId, id: &InvitationId) -> Result<(), WriteError> {
+        self.update(
+            key(business_pk(customer), format!("INVITE#{id}")),
+            "SET #status = :revoked",
+            Some("#status = :pending"),
+            &[("#status", "status")],
+            &[(":revoked", s("revoked")), (":pending", s("pending"))],
+            "Failed to revoke an invitation",
+        )
+        .await
+        .map(|_| ())
+    }
+}

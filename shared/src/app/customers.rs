@@ -1,0 +1,420 @@
+//! Customers that a partner creates and manages directly, as a reseller back office does:
+//! create with a status, edit, lock and unlock, and "log in as customer" (impersonation).
+//!
+//! Statuses, as the partner sees them, and what each means for the account:
+//! - `pending_activation`: the account exists but is not active; the customer gets an
+//!   activation link (72 hours) that sets their password and activates the account.
+//! - `activated`: the account is active at once, and the customer gets a set-password link
+//!   (nobody but the customer ever chooses their password, so the partner sets none).
+//! - `locked`: the Cognito user is disabled, every session ends, and every later request
+//!   with an old token is refused (handlers check the stored status on every request).
+//!
+//! Impersonation: a partner starts a 30-minute session for a customer it manages and sends
+//! its token in the `X-Impersonation-Token` header next to its own access token. Every
+//! request under it is audited with the partner as actor and the customer as subject.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::Duration;
+
+use super::outbox::{self, deliver};
+use super::{App, AppError, Caller, audit, now};
+use crate::adapters::dynamo::WriteError;
+use crate::domain::account::{AccountKind, PartnerType, Role, UserStatus};
+use crate::domain::email::BusinessEmail;
+use crate::domain::fields::{FieldErrors, Text};
+use crate::domain::ids::BusinessId;
+use crate::domain::records::{Business, EmailKind, Impersonation, PartnerLink, User};
+use crate::domain::token::{LinkToken, TokenPurpose};
+
+/// How long an impersonation lasts; it is never renewed.
+pub const IMPERSONATION_MINUTES: i64 = 30;
+/// The header that carries an impersonation token.
+pub const IMPERSONATION_HEADER: &str = "x-impersonation-token";
+
+/// A managed customer's status, in the partner's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManagedStatus {
+    PendingActivation,
+    Activated,
+    Locked,
+}
+
+impl ManagedStatus {
+    fn parse(raw: Option<&str>) -> Result<Self, String> {
+        match raw.map(str::trim) {
+            Some("pending_activation") => Ok(Self::PendingActivation),
+            Some("activated") => Ok(Self::Activated),
+            Some("locked") => Ok(Self::Locked),
+            _ => Err("Choose pending_activation, activated or locked.".into()),
+        }
+    }
+
+    pub fn of(status: UserStatus) -> Self {
+        match status {
+            UserStatus::PendingPassword => Self::PendingActivation,
+            UserStatus::Active => Self::Activated,
+            UserStatus::Locked => Self::Locked,
+        }
+    }
+
+    fn user_status(self) -> UserStatus {
+        match self {
+            Self::PendingActivation => UserStatus::PendingPassword,
+            Self::Activated => UserStatus::Active,
+            Self::Locked => UserStatus::Locked,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CreateCustomerForm {
+    pub business_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub status: Option<String>,
+}
+
+struct ValidCustomer {
+    business_name: Text,
+    first_name: Text,
+    last_name: Text,
+    email: BusinessEmail,
+    status: ManagedStatus,
+}
+
+impl TryFrom<&CreateCustomerForm> for ValidCustomer {
+    type Error = FieldErrors;
+
+    fn try_from(form: &CreateCustomerForm) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let business_name = errors.check("business_name", Text::parse(form.business_name.as_deref(), 120));
+        let first_name = errors.check("first_name", Text::parse(form.first_name.as_deref(), 60));
+        let last_name = errors.check("last_name", Text::parse(form.last_name.as_deref(), 60));
+        let email = errors.check("email", BusinessEmail::parse(form.email.as_deref().unwrap_or_default()));
+        let status = errors.check("status", ManagedStatus::parse(form.status.as_deref()));
+        match (business_name, first_name, last_name, email, status) {
+            (Some(business_name), Some(first_name), Some(last_name), Some(email), Some(status)) => {
+                Ok(Self { business_name, first_name, last_name, email, status })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A managed customer as the partner sees it.
+#[derive(Debug, Clone)]
+pub struct ManagedCustomer {
+    pub business: Business,
+    pub user: User,
+}
+
+/// The partner calling, itself (not impersonating anyone).
+fn partner(caller: &Caller) -> Result<&User, AppError> {
+    if caller.actor.is_some() || caller.user.role != Role::Partner {
+        return Err(AppError::Forbidden);
+    }
+    Ok(&caller.user)
+}
+
+#[tracing::instrument(name = "Create a managed customer", skip_all)]
+pub async fn create(app: &App, caller: &Caller, form: &CreateCustomerForm) -> Result<ManagedCustomer, AppError> {
+    let partner = partner(caller)?;
+    let valid = ValidCustomer::try_from(form)?;
+    let taken = || AppError::conflict("email_taken", "This email address already has an account.");
+    if app.store.email_owner(valid.email.as_ref()).await?.is_some() {
+        return Err(taken());
+    }
+    let partner_business = app.store.get_business(&partner.business_id).await?.ok_or(AppError::NotFound("business"))?;
+    let user_id = app.identity.create_user(valid.email.as_ref()).await?;
+    let created = now();
+    let business = Business {
+        business_id: BusinessId::new(),
+        kind: AccountKind::Customer,
+        name: valid.business_name.to_string(),
+        website: String::new(),
+        phone: None,
+        created_at: created,
+        primary_user: Some(user_id.clone()),
+        managed_by: Some(partner.business_id.clone()),
+    };
+    let user = User {
+        user_id: user_id.clone(),
+        email: valid.email.as_ref().to_owned(),
+        business_id: business.business_id.clone(),
+        role: Role::Customer,
+        status: valid.status.user_status(),
+        first_name: valid.first_name.to_string(),
+        last_name: valid.last_name.to_string(),
+        tokens_valid_after: 0,
+        created_at: created,
+    };
+    let link = PartnerLink {
+        customer_id: business.business_id.clone(),
+        customer_name: business.name.clone(),
+        partner_id: partner_business.business_id.clone(),
+        partner_name: partner_business.name.clone(),
+        partner_type: PartnerType::Managed,
+        invitation_id: None,
+        linked_at: created,
+        managed: true,
+    };
+    let email = match valid.status {
+        ManagedStatus::Locked => None,
+        status => {
+            let purpose =
+                if status == ManagedStatus::Activated { TokenPurpose::SetPassword } else { TokenPurpose::Activation };
+            Some(outbox::message(
+                app,
+                &user.email,
+                EmailKind::CustomerCreated,
+                json!({"first_name": user.first_name, "business_name": business.name,
+                       "partner_name": partner_business.name, "activate": purpose == TokenPurpose::Activation}),
+                Some(outbox::link(app, purpose, user_id.as_ref())?),
+            ))
+        }
+    };
+    let event = audit::event(
+        &business.business_id,
+        partner,
+        Some(&user),
+        "customer_created",
+        json!({"status": valid.status, "partner_business": partner.business_id}),
+    );
+    match app.store.create_managed_customer(&user, &business, &link, &event, email.as_ref()).await {
+        Ok(()) => {}
+        Err(WriteError::Conflict(at)) if at.contains(&0) => return Err(taken()),
+        Err(e) => return Err(e.into()),
+    }
+    if valid.status == ManagedStatus::Locked {
+        app.identity.set_enabled(&user.email, false).await?;
+    }
+    if let Some(email) = &email {
+        deliver(app, &email.outbox_id).await;
+    }
+    tracing::info!(business_id = %business.business_id, status = ?valid.status, "Managed customer created");
+    Ok(ManagedCustomer { business, user })
+}
+
+/// A customer this partner manages; any other is "not found" (never "forbidden"), so a
+/// partner learns nothing of customers that are not its own.
+async fn managed(app: &App, partner: &User, business_id: &str) -> Result<(PartnerLink, ManagedCustomer), AppError> {
+    let not_found = || AppError::NotFound("customer");
+    let business_id = BusinessId::parse(business_id).ok_or_else(not_found)?;
+    let link = app.store.get_customer_link(&partner.business_id, &business_id).await?.filter(|l| l.managed);
+    let link = link.ok_or_else(not_found)?;
+    let business = app.store.get_business(&business_id).await?.ok_or_else(not_found)?;
+    let user_id = business.primary_user.clone().ok_or_else(not_found)?;
+    let user = app.store.get_user(&user_id).await?.ok_or_else(not_found)?;
+    if user.role != Role::Customer {
+        return Err(not_found());
+    }
+    Ok((link, ManagedCustomer { business, user }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UpdateCustomerForm {
+    pub business_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub status: Option<String>,
+}
+
+#[tracing::instrument(name = "Update a managed customer", skip_all, fields(business_id = %business_id))]
+pub async fn update(
+    app: &App,
+    caller: &Caller,
+    business_id: &str,
+    form: &UpdateCustomerForm,
+) -> Result<ManagedCustomer, AppError> {
+    let partner = partner(caller)?;
+    let (link, mut customer) = managed(app, partner, business_id).await?;
+    let mut errors = FieldErrors::new();
+    let mut details_changed = false;
+    for (field, value, target, max) in [
+        ("business_name", &form.business_name, &mut customer.business.name, 120),
+        ("first_name", &form.first_name, &mut customer.user.first_name, 60),
+        ("last_name", &form.last_name, &mut customer.user.last_name, 60),
+    ] {
+        if value.is_some()
+            && let Some(text) = errors.check(field, Text::parse(value.as_deref(), max))
+        {
+            details_changed |= *target != text.as_ref();
+            *target = text.to_string();
+        }
+    }
+    let status = match form.status.as_deref() {
+        None => None,
+        Some("pending_activation") => {
+            errors.add("status", "An account goes back to pending activation only by being created again; use locked.");
+            None
+        }
+        raw => errors.check("status", ManagedStatus::parse(raw)),
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    if details_changed {
+        app.store.update_customer_details(&customer.user, &customer.business, &link).await?;
+        let event = audit::event(
+            &customer.business.business_id,
+            partner,
+            Some(&customer.user),
+            "customer_updated",
+            json!({
+            "business_name": customer.business.name, "first_name": customer.user.first_name,
+            "last_name": customer.user.last_name}),
+        );
+        app.store.put_audit(&event).await?;
+    }
+    if let Some(status) = status
+        && ManagedStatus::of(customer.user.status) != status
+    {
+        set_status(app, partner, &mut customer, status).await?;
+    }
+    Ok(customer)
+}
+
+async fn set_status(
+    app: &App,
+    partner: &User,
+    customer: &mut ManagedCustomer,
+    status: ManagedStatus,
+) -> Result<(), AppError> {
+    let from = ManagedStatus::of(customer.user.status);
+    match status {
+        ManagedStatus::Locked => {
+            // The table first: from this write on, every request with an old token is
+            // refused, whatever Cognito does next.
+            let at = now().unix_timestamp();
+            app.store.set_user_status(&customer.user.user_id, UserStatus::Locked, Some(at)).await?;
+            app.identity.set_enabled(&customer.user.email, false).await?;
+            app.identity.sign_out_everywhere(&customer.user.email).await?;
+            customer.user.tokens_valid_after = at;
+        }
+        _ => {
+            app.identity.set_enabled(&customer.user.email, true).await?;
+            app.store.set_user_status(&customer.user.user_id, status.user_status(), None).await?;
+        }
+    }
+    customer.user.status = status.user_status();
+    let event = audit::event(
+        &customer.business.business_id,
+        partner,
+        Some(&customer.user),
+        "customer_status_changed",
+        json!({"from": from, "to": status}),
+    );
+    app.store.put_audit(&event).await?;
+    tracing::info!(business_id = %customer.business.business_id, ?from, to = ?status, "Managed customer status changed");
+    Ok(())
+}
+
+/// A started impersonation: what the client sends, and until when.
+#[derive(Debug)]
+pub struct Started {
+    pub token: LinkToken,
+    pub expires_at: time::OffsetDateTime,
+    pub customer: ManagedCustomer,
+}
+
+#[tracing::instrument(name = "Start impersonating a customer", skip_all, fields(business_id = %business_id))]
+pub async fn start_impersonation(app: &App, caller: &Caller, business_id: &str) -> Result<Started, AppError> {
+    // Never a chain, never an admin or a customer: only a partner acting as itself.
+    let partner = partner(caller)?;
+    let (_, customer) = managed(app, partner, business_id).await?;
+    if customer.user.status == UserStatus::Locked {
+        return Err(AppError::conflict(
+            "customer_locked",
+            "This customer is locked; unlock it before logging in as it.",
+        ));
+    }
+    let token = LinkToken::generate();
+    let started = now();
+    let expires_at = started + Duration::minutes(IMPERSONATION_MINUTES);
+    let session = Impersonation {
+        partner_user: partner.user_id.clone(),
+        partner_business: partner.business_id.clone(),
+        customer_user: customer.user.user_id.clone(),
+        customer_business: customer.business.business_id.clone(),
+        expires_at: expires_at.unix_timestamp(),
+        ended: false,
+        started_at: started,
+    };
+    app.store.put_impersonation(&token.hash(), &session).await?;
+    for business in [&customer.business.business_id, &partner.business_id] {
+        let event = audit::event(
+            business,
+            partner,
+            Some(&customer.user),
+            "impersonation_started",
+            json!({
+            "expires_at": expires_at.unix_timestamp()}),
+        );
+        app.store.put_audit(&event).await?;
+    }
+    Ok(Started { token, expires_at, customer })
+}
+
+/// Resolves a request made under an impersonation: the session must be this partner's,
+/// current and not ended, the customer still managed by it and not locked. The request is
+/// audited before it runs.
+pub async fn impersonate(app: &App, partner: User, raw: &str, method: &str, path: &str) -> Result<Caller, AppError> {
+    let session = current_session(app, &partner, raw).await?;
+    let customer = app.store.get_user(&session.customer_user).await?.ok_or(AppError::ImpersonationInvalid)?;
+    let managed_still =
+        app.store.get_customer_link(&partner.business_id, &session.customer_business).await?.is_some_and(|l| l.managed);
+    if customer.status != UserStatus::Active && customer.status != UserStatus::PendingPassword
+        || customer.role != Role::Customer
+        || !managed_still
+    {
+        return Err(AppError::ImpersonationInvalid);
+    }
+    let event = audit::event(
+        &customer.business_id,
+        &partner,
+        Some(&customer),
+        "impersonated_request",
+        json!({
+        "method": method, "path": path}),
+    );
+    app.store.put_audit(&event).await?;
+    Ok(Caller { user: customer, actor: Some(partner) })
+}
+
+async fn current_session(app: &App, partner: &User, raw: &str) -> Result<Impersonation, AppError> {
+    if partner.role != Role::Partner {
+        return Err(AppError::Forbidden);
+    }
+    let token = LinkToken::parse(raw).ok_or(AppError::ImpersonationInvalid)?;
+    let session = app.store.get_impersonation(&token.hash()).await?.ok_or(AppError::ImpersonationInvalid)?;
+    if session.partner_user != partner.user_id || session.ended || session.expires_at <= now().unix_timestamp() {
+        return Err(AppError::ImpersonationInvalid);
+    }
+    Ok(session)
+}
+
+/// Ends the impersonation whose token the partner sends.
+#[tracing::instrument(name = "End an impersonation", skip_all)]
+pub async fn end_impersonation(app: &App, caller: &Caller, raw: Option<&str>) -> Result<(), AppError> {
+    let partner = partner(caller)?;
+    let raw =
+        raw.ok_or_else(|| AppError::BadRequest(format!("Send the impersonation token in {IMPERSONATION_HEADER}.")))?;
+    let session = current_session(app, partner, raw).await?;
+    let hash = LinkToken::parse(raw).map(|t| t.hash()).ok_or(AppError::ImpersonationInvalid)?;
+    match app.store.end_impersonation(&hash).await {
+        Ok(()) => {}
+        Err(WriteError::Conflict(_)) => return Err(AppError::ImpersonationInvalid),
+        Err(e) => return Err(e.into()),
+    }
+    let customer = app.store.get_user(&session.customer_user).await?;
+    for business in [&session.customer_business, &partner.business_id] {
+        let event = audit::event(business, partner, customer.as_ref(), "impersonation_ended", json!({}));
+        app.store.put_audit(&event).await?;
+    }
+    Ok(())
+}
