@@ -5,10 +5,11 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
+DEPLOY_VENV := .venv-deploy
 CARGO ?= cargo
 PORT ?= 3000
 
-.PHONY: dev test venv lint unit clean
+.PHONY: dev test venv deploy-tools lint sam-build clean
 
 $(VENV)/.installed: requirements-dev.txt
 	@echo "==> Installing the AWS emulator and cfn-lint into $(VENV) (pinned in requirements-dev.txt)"
@@ -18,13 +19,23 @@ $(VENV)/.installed: requirements-dev.txt
 
 venv: $(VENV)/.installed
 
+$(DEPLOY_VENV)/.installed: requirements-deploy.txt
+	@echo "==> Installing the SAM CLI and cargo-lambda into $(DEPLOY_VENV) (pinned in requirements-deploy.txt)"
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-deploy.txt
+	@touch $@
+
+deploy-tools: $(DEPLOY_VENV)/.installed
+
 dev: venv
 	@echo "==> Building and starting the local stack on http://127.0.0.1:$(PORT)"
 	PORT=$(PORT) $(CARGO) run --locked -p portal --features local --bin dev-server
 
-lint: venv
+lint: venv deploy-tools
 	@echo "==> cfn-lint template.yaml"
 	$(VENV)/bin/cfn-lint template.yaml
+	@echo "==> sam validate --lint"
+	SAM_CLI_TELEMETRY=0 $(DEPLOY_VENV)/bin/sam validate --lint --region us-east-1
 	@echo "==> cargo fmt --check"
 	$(CARGO) fmt --all -- --check
 
@@ -34,5 +45,11 @@ test: venv lint
 	set -o pipefail; $(CARGO) test --locked --workspace --no-fail-fast 2>&1 | tee target/test-output.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "summary: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' target/test-output.log
 
+# Builds every function for Lambda (x86_64 here; the template's default is arm64, which
+# needs a cross toolchain). Slow: one optimised, LTO-linked binary per function.
+sam-build: deploy-tools
+	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(DEPLOY_VENV)/bin/sam build --beta-features \
+		--parameter-overrides Architecture=x86_64
+
 clean:
-	rm -rf $(VENV) target
+	rm -rf $(VENV) $(DEPLOY_VENV) target .aws-sam

@@ -7,4 +7,5 @@ mod dashboard;
 mod failures;
 mod partners;
 mod passwords;
+mod security;
 mod signup;
