@@ -231,7 +231,13 @@ async fn a_partner_logs_in_as_its_customer_and_every_request_is_audited_until_it
     .await
     .unwrap();
 
+    let profile =
+        as_customer(&app, reqwest::Method::GET, "/business/profile", &partner, &session).send().await.unwrap();
+
     // Assert: the customer's permissions, every answer marked, no chains
+    assert_eq!(profile.status(), 200);
+    assert_eq!(profile.headers()["x-impersonation"], "active");
+    assert!(profile.text().await.unwrap().contains(&business_id), "the customer's own profile");
     assert_eq!(as_them.status(), 200);
     assert_eq!(as_them.headers()["x-impersonation"], "active");
     assert_eq!(invite.status(), 201, "a customer may invite partners");

@@ -3,15 +3,15 @@
 //! named like its binary. Errors become responses in [`super::edge`].
 
 use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Error, Request, RequestExt, Response};
+use lambda_http::{Body, Error, Request, Response};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use tracing::Instrument as _;
 
-use super::edge::{bearer, error_response, json_response, limit, path_param, query, read_body};
+use super::edge::{caller, error_response, json_response, limit, path_param, query, read_body};
+use super::handlers::respond;
 use crate::app::dashboard::{self, ActiveBusinessForm, HealthCheckForm, ProfileView};
 use crate::app::dashboard_products::{self, BusinessProduct, NoteForm, PriorityForm, QuoteForm, Requested};
-use crate::app::{App, AppError, Caller, authenticate, catalog};
+use crate::app::{App, AppError, catalog};
 use crate::domain::catalog::{Actor, HealthCheck, Product, ProductEvent, ProductState, Suggestion};
 use crate::domain::profile::ProfileForm;
 
@@ -35,31 +35,6 @@ pub async fn dispatch(function: &str, app: &App, req: Request) -> Answer {
         "upsert-product" => upsert_product(app, req).await,
         other => Ok(error_response(&AppError::BadRequest(format!("no function named {other}")))),
     }
-}
-
-/// Runs a handler body inside a span carrying the request id, and turns its error into a
-/// response (as `handlers::respond`).
-async fn respond(
-    function: &'static str,
-    req: &Request,
-    body: impl Future<Output = Result<Response<Body>, AppError>>,
-) -> Answer {
-    let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_else(|| {
-        req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("local").to_owned()
-    });
-    let span =
-        tracing::info_span!("Handle a request", function, request_id, method = %req.method(), path = req.uri().path());
-    async {
-        let response = body.await.unwrap_or_else(|e| error_response(&e));
-        tracing::info!(status = response.status().as_u16(), "Answered");
-        Ok(response)
-    }
-    .instrument(span)
-    .await
-}
-
-async fn caller(app: &App, req: &Request) -> Result<Caller, AppError> {
-    authenticate(app, bearer(req)).await
 }
 
 fn ok(body: &Value) -> Result<Response<Body>, AppError> {

@@ -27,7 +27,7 @@ type Answer = Result<Response<Body>, Error>;
 
 /// Runs a handler body inside a span carrying the request id, and turns its error into a
 /// response.
-async fn respond(
+pub(crate) async fn respond(
     function: &'static str,
     req: &Request,
     body: impl Future<Output = Result<Response<Body>, AppError>>,

@@ -6,10 +6,7 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
-use super::{
-    BadCursor, Item, Page, Store, WriteError, business_pk, decode_cursor, email_pk, encode_cursor, from_item, key, n,
-    record_item, s, user_pk, with,
-};
+use super::{BadCursor, Item, Page, Store, WriteError, business_pk, email_pk, key, n, record_item, s, user_pk, with};
 use crate::domain::account::UserStatus;
 use crate::domain::ids::{BusinessId, InvitationId, UserId};
 use crate::domain::records::{
@@ -60,7 +57,9 @@ impl Store {
         cursor: Option<&str>,
         limit: i32,
     ) -> anyhow::Result<Result<Page<AuditEvent>, BadCursor>> {
-        self.query_newest(None, &business_pk(business), Some("AUDIT#"), cursor, limit).await
+        let partition = business_pk(business);
+        self.query_page_in_order(None, &partition, "AUDIT#", cursor, limit, false, "Failed to read the audit trail")
+            .await
     }
 
     /// Every business's audit trail, newest first (admins).
@@ -69,42 +68,8 @@ impl Store {
         cursor: Option<&str>,
         limit: i32,
     ) -> anyhow::Result<Result<Page<AuditEvent>, BadCursor>> {
-        self.query_newest(Some("GSI1"), AUDIT_ALL, None, cursor, limit).await
-    }
-
-    async fn query_newest<T: serde::de::DeserializeOwned>(
-        &self,
-        index: Option<&str>,
-        partition: &str,
-        prefix: Option<&str>,
-        cursor: Option<&str>,
-        limit: i32,
-    ) -> anyhow::Result<Result<Page<T>, BadCursor>> {
-        let (pk_name, sk_name) = if index.is_some() { ("GSI1PK", "GSI1SK") } else { ("PK", "SK") };
-        let start = match cursor.map(|c| decode_cursor(c, pk_name, partition)).transpose() {
-            Ok(start) => start,
-            Err(bad) => return Ok(Err(bad)),
-        };
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .set_index_name(index.map(str::to_owned))
-            .expression_attribute_names("#pk", pk_name)
-            .expression_attribute_values(":pk", s(partition))
-            .scan_index_forward(false)
-            .set_exclusive_start_key(start)
-            .limit(limit);
-        query = match prefix {
-            Some(prefix) => query
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#sk", sk_name)
-                .expression_attribute_values(":prefix", s(prefix)),
-            None => query.key_condition_expression("#pk = :pk"),
-        };
-        let out = query.send().await.context("Failed to read the audit trail")?;
-        let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<anyhow::Result<Vec<T>>>()?;
-        Ok(Ok(Page { items, next_cursor: out.last_evaluated_key.map(|k| encode_cursor(&k)) }))
+        self.query_page_in_order(Some("GSI1"), AUDIT_ALL, "", cursor, limit, false, "Failed to read the audit trail")
+            .await
     }
 
     /// Creates a customer account for a partner: the email claimed (conflict at 0 when it
@@ -167,7 +132,7 @@ impl Store {
         business: &Business,
         link: &PartnerLink,
     ) -> Result<(), WriteError> {
-        let update = |pk: String, sk: String, expression: &str, values: &[(&str, &str)]| {
+        let update = |pk: String, sk: String, expression: &str, values: &[(&str, AttributeValue)]| {
             let mut update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(key(pk, sk)))
@@ -178,7 +143,7 @@ impl Store {
                 update = update.expression_attribute_names("#name", "name");
             }
             for (k, v) in values {
-                update = update.expression_attribute_values(*k, s(*v));
+                update = update.expression_attribute_values(*k, v.clone());
             }
             update.build().context("Failed to build an update").map(|u| TransactWriteItem::builder().update(u).build())
         };
@@ -188,20 +153,27 @@ impl Store {
                 user_pk(&user.user_id),
                 "USER".into(),
                 "SET first_name = :f, last_name = :l",
-                &[(":f", &user.first_name), (":l", &user.last_name)],
+                &[(":f", s(&user.first_name)), (":l", s(&user.last_name))],
             )?,
-            update(business_pk(&business.business_id), "PROFILE".into(), "SET #name = :n", &[(":n", name)])?,
+            // A rename is a profile edit too: raising the version makes a concurrent edit of
+            // the profile page fail its version check instead of silently undoing it.
+            update(
+                business_pk(&business.business_id),
+                "PROFILE".into(),
+                "SET #name = :n, version = if_not_exists(version, :zero) + :one",
+                &[(":n", s(name)), (":zero", n(0)), (":one", n(1))],
+            )?,
             update(
                 business_pk(&link.partner_id),
                 format!("CUSTOMER#{}", link.customer_id),
                 "SET customer_name = :n",
-                &[(":n", name)],
+                &[(":n", s(name))],
             )?,
             update(
                 business_pk(&link.customer_id),
                 format!("PARTNER#{}", link.partner_id),
                 "SET customer_name = :n",
-                &[(":n", name)],
+                &[(":n", s(name))],
             )?,
         ];
         self.transact(items, "Failed to update the customer").await

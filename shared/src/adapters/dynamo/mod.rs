@@ -250,6 +250,21 @@ impl Store {
         limit: i32,
         what: &'static str,
     ) -> anyhow::Result<Result<Page<T>, BadCursor>> {
+        self.query_page_in_order(index, partition, sort_prefix, cursor, limit, true, what).await
+    }
+
+    /// [`Self::query_page`] in ascending (`forward`) or descending sort-key order.
+    #[allow(clippy::too_many_arguments)]
+    async fn query_page_in_order<T: DeserializeOwned>(
+        &self,
+        index: Option<&str>,
+        partition: &str,
+        sort_prefix: &str,
+        cursor: Option<&str>,
+        limit: i32,
+        forward: bool,
+        what: &'static str,
+    ) -> anyhow::Result<Result<Page<T>, BadCursor>> {
         let (pk_name, sk_name) = if index.is_some() { ("GSI1PK", "GSI1SK") } else { ("PK", "SK") };
         let start = match cursor.map(|c| decode_cursor(c, pk_name, partition)).transpose() {
             Ok(start) => start,
@@ -271,7 +286,8 @@ impl Store {
                 .expression_attribute_names("#sk", sk_name)
                 .expression_attribute_values(":prefix", s(sort_prefix))
         };
-        let out = query.set_exclusive_start_key(start).limit(limit).send().await.context(what)?;
+        let out =
+            query.set_exclusive_start_key(start).scan_index_forward(forward).limit(limit).send().await.context(what)?;
         let items = out.items.unwrap_or_default().into_iter().map(from_item).collect::<anyhow::Result<Vec<T>>>()?;
         let next_cursor = out.last_evaluated_key.map(|k| encode_cursor(&k));
         Ok(Ok(Page { items, next_cursor }))
