@@ -27,9 +27,10 @@ fn no_active_business() -> AppError {
     )
 }
 
-/// Who the caller is, as shown next to what it did.
+/// Who the caller is, as shown next to what it did: during an impersonation, the partner
+/// that acted, not the customer it acted as.
 pub(crate) fn actor(caller: &Caller) -> Actor {
-    let u = &caller.user;
+    let u = super::audit::actor_of(caller);
     Actor {
         user_id: u.user_id.clone(),
         name: format!("{} {}", u.first_name, u.last_name).trim().to_owned(),

@@ -201,16 +201,8 @@ impl Store {
 
     /// Ends a session. Conflict when it had already ended.
     pub async fn end_impersonation(&self, hash: &TokenHash) -> Result<(), WriteError> {
-        self.update(
-            key(impersonation_pk(hash), "IMP"),
-            "SET ended = :t",
-            Some("attribute_exists(PK) AND ended = :f"),
-            &[],
-            &[(":t", AttributeValue::Bool(true)), (":f", AttributeValue::Bool(false))],
-            "Failed to end an impersonation session",
-        )
-        .await
-        .map(|_| ())
+        self.flip_flag(key(impersonation_pk(hash), "IMP"), "ended", true, "Failed to end an impersonation session")
+            .await
     }
 
     // ---- invitations -----------------------------------------------------------------

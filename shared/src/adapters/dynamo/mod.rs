@@ -570,17 +570,24 @@ impl Store {
     /// Gives a redeemed token back when the action it paid for could not be completed (the
     /// identity provider failed), so the person can simply try again.
     pub async fn release_token(&self, hash: &TokenHash) -> anyhow::Result<()> {
+        self.flip_flag(key(token_pk(hash), "TOKEN"), "used", false, "Failed to release a link token")
+            .await
+            .map_err(|e| anyhow!(e))
+    }
+
+    /// Sets a boolean attribute to `to` only if it holds the opposite now (so only one of
+    /// two racing writers wins); `Conflict` when it does not (or the item is missing).
+    async fn flip_flag(&self, key: Item, flag: &str, to: bool, what: &'static str) -> Result<(), WriteError> {
         self.update(
-            key(token_pk(hash), "TOKEN"),
-            "SET used = :f",
-            Some("used = :t"),
-            &[],
-            &[(":f", AttributeValue::Bool(false)), (":t", AttributeValue::Bool(true))],
-            "Failed to release a link token",
+            key,
+            "SET #flag = :to",
+            Some("#flag = :from"),
+            &[("#flag", flag)],
+            &[(":to", AttributeValue::Bool(to)), (":from", AttributeValue::Bool(!to))],
+            what,
         )
         .await
         .map(|_| ())
-        .map_err(|e| anyhow!(e))
     }
 
     // ---- partners and invitations ----------------------------------------------------
