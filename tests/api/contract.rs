@@ -206,6 +206,41 @@ fn function_urls_exist_exactly_for_email_link_functions() -> Result<()> {
 // Reading the documents
 // ---------------------------------------------------------------------------------------------
 
+#[test]
+fn every_signed_in_function_may_read_the_caller_and_write_an_audit_event() -> Result<()> {
+    // Every signed-in request reads the caller's account, and a request made under an
+    // impersonation is audited (a PutItem) before it runs, whatever the function does.
+    let template = read_yaml("template.yaml")?;
+    let signed_in: BTreeSet<&str> =
+        ROUTES.iter().filter(|r| r.access == Access::SignedIn).map(|r| r.function).collect();
+    let mut problems = Vec::new();
+    let resources = template.get("Resources").and_then(Value::as_mapping).context("no Resources")?;
+    for (id, resource) in resources {
+        let Some(binary) = str_at(resource, &["Metadata", "BuildProperties", "Binary"]) else { continue };
+        if !signed_in.contains(binary) {
+            continue;
+        }
+        let mut actions = BTreeSet::new();
+        let policies = resource.get("Properties").and_then(|p| p.get("Policies")).and_then(Value::as_sequence);
+        for statement in policies.into_iter().flatten().filter_map(|p| p.get("Statement")?.as_sequence()).flatten() {
+            match statement.get("Action") {
+                Some(Value::String(a)) => {
+                    actions.insert(a.clone());
+                }
+                Some(Value::Sequence(list)) => actions.extend(list.iter().filter_map(Value::as_str).map(str::to_owned)),
+                _ => {}
+            }
+        }
+        for wanted in ["dynamodb:GetItem", "dynamodb:PutItem"] {
+            if !actions.contains(wanted) {
+                problems.push(format!("template.yaml: {} ({binary}) lacks {wanted}", id.as_str().unwrap_or_default()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "policies too narrow:\n{}", problems.join("\n"));
+    Ok(())
+}
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the tests crate sits in the workspace").to_path_buf()
 }
