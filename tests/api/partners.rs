@@ -86,6 +86,12 @@ async fn a_new_partner_signs_up_through_the_invitation_and_a_second_customer_lin
     assert!(app.emails_to(&partner_email).await.iter().all(|e| !e.subject.contains("Initech invites you")));
     let partners: Value = app.get("/partners", Some(&initech)).await.json().await.unwrap();
     assert_eq!(partners["items"][0]["partner_type"], "managed");
+    // Both links are in the customers' audit trails.
+    for customer in [&globex, &initech] {
+        let trail: Value = app.get("/business/audit", Some(customer)).await.json().await.unwrap();
+        let linked = trail["items"].as_array().unwrap().iter().find(|e| e["action"] == "partner_linked").cloned();
+        assert_eq!(linked.expect("a partner_linked event")["subject"]["email"], partner_email.as_str());
+    }
     let again = app
         .post_json(
             "/partners/invitations",

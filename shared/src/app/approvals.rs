@@ -115,7 +115,19 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
         "request_approved",
         json!({"request_id": request.request_id, "kind": request.kind}),
     );
-    match app.store.approve_request(&approved, &user, &business, link.as_ref(), &email, &audit).await {
+    let mut audits = vec![audit];
+    if let Some(link) = &link {
+        audits.push(audit::event(
+            &link.customer_id,
+            &caller.user,
+            Some(&user),
+            "partner_linked",
+            json!({
+            "partner_business": link.partner_id, "partner_name": link.partner_name, "partner_type": link.partner_type,
+            "invitation_id": link.invitation_id}),
+        ));
+    }
+    match app.store.approve_request(&approved, &user, &business, link.as_ref(), &email, &audits).await {
         Ok(()) => {
             tracing::info!(user_id = %user_id, "Sign-up request approved");
             deliver(app, &email.outbox_id).await;

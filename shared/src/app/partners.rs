@@ -103,7 +103,12 @@ pub async fn invite(app: &App, caller: &Caller, form: &InviteForm) -> Result<(In
         params["first_name"] = json!(partner.first_name);
         params["business_name"] = json!(partner_business.name);
         let email = outbox::message(app, &partner.email, EmailKind::PartnerLinked, params, None);
-        return match app.store.link_existing_partner(&link, &invitation, &email).await {
+        let detail = json!({"partner_business": link.partner_id, "partner_name": link.partner_name,
+            "partner_type": link.partner_type, "invitation_id": invitation.invitation_id});
+        let audits = [&link.customer_id, &link.partner_id].map(|business| {
+            audit::event(business, audit::actor_of(caller), Some(&partner), "partner_linked", detail.clone())
+        });
+        return match app.store.link_existing_partner(&link, &invitation, &email, &audits).await {
             Ok(()) => {
                 tracing::info!(partner_id = %link.partner_id, "Existing partner linked");
                 deliver(app, &email.outbox_id).await;

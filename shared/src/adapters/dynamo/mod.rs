@@ -368,7 +368,7 @@ impl Store {
         business: &Business,
         link: Option<&PartnerLink>,
         outbox: &OutboxMessage,
-        audit: &AuditEvent,
+        audits: &[AuditEvent],
     ) -> Result<(), WriteError> {
         let owner = EmailOwner::User { user_id: user.user_id.clone() };
         let mut items = vec![
@@ -383,8 +383,10 @@ impl Store {
                 )?)
                 .build(),
             self.outbox_put(outbox)?,
-            self.new_put(self.audit_item(audit)?)?,
         ];
+        for audit in audits {
+            items.push(self.new_put(self.audit_item(audit)?)?);
+        }
         if let Some(link) = link {
             items.extend(self.link_items(link)?);
             if let Some(invitation_id) = &link.invitation_id {
@@ -636,10 +638,14 @@ impl Store {
         link: &PartnerLink,
         invitation: &Invitation,
         outbox: &OutboxMessage,
+        audits: &[AuditEvent],
     ) -> Result<(), WriteError> {
         let mut items = self.link_items(link)?;
         items.push(self.new_put(invitation_item(invitation)?)?);
         items.push(self.outbox_put(outbox)?);
+        for audit in audits {
+            items.push(self.new_put(self.audit_item(audit)?)?);
+        }
         self.transact(items, "Failed to link the partner").await
     }
 
