@@ -34,6 +34,7 @@ async fn a_customer_signs_up_is_approved_sets_a_password_and_lands_on_the_busine
     // Act: the person follows the set-password link and logs in
     let email_message = app.wait_for_email(&email, "set your password").await;
     let link = email_message.link_to("/auth/set-password");
+    assert_eq!(app.get(&email_message.link_to("/login"), None).await.status(), 200, "the login link leads somewhere");
     let page = app.get(&link, None).await;
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["cache-control"], "no-store");

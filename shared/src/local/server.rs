@@ -37,6 +37,7 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>, emulator: S
     let router = Router::new()
         .route("/_dev/emails", get(emails_json))
         .route("/_dev/outbox", get(outbox_page))
+        .route("/login", get(login_page))
         .fallback(to_function)
         .with_state(state);
     if let Err(e) = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await {
@@ -222,6 +223,19 @@ pub async fn sent_emails(http: &reqwest::Client, emulator: &str, to: Option<&str
         });
     }
     Ok(emails)
+}
+
+/// Emails link to the web UI's login page (`PORTAL_URL/login`); locally there is no web UI,
+/// so this page says how to log in instead of answering 404.
+async fn login_page() -> Response {
+    Html(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Login</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto\"><h1>Login</h1>\
+         <p>The portal's web UI is not part of this backend. Locally, log in with \
+         <code>POST /auth/login</code> and <code>{\"email\": ..., \"password\": ...}</code>; the answer \
+         carries the access token and the page to land on.</p><p><a href=\"/_dev/outbox\">Outbox</a></p></body></html>",
+    )
+    .into_response()
 }
 
 #[derive(serde::Deserialize)]
