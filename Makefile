@@ -34,6 +34,8 @@ dev: venv
 lint: venv deploy-tools
 	@echo "==> cfn-lint template.yaml"
 	$(VENV)/bin/cfn-lint template.yaml
+	@echo "==> openapi-spec-validator infra/openapi.yaml"
+	$(VENV)/bin/openapi-spec-validator infra/openapi.yaml
 	@echo "==> sam validate --lint"
 	SAM_CLI_TELEMETRY=0 $(DEPLOY_VENV)/bin/sam validate --lint --region us-east-1
 	@echo "==> cargo fmt --check"
