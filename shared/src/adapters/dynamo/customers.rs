@@ -40,14 +40,7 @@ impl Store {
 
     /// Records an audit event.
     pub async fn put_audit(&self, event: &AuditEvent) -> anyhow::Result<()> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(self.audit_item(event)?))
-            .send()
-            .await
-            .context("Failed to record an audit event")?;
-        Ok(())
+        self.put_one(self.audit_item(event)?, false, "Failed to record an audit event").await
     }
 
     /// A business's audit trail, newest first.
@@ -184,15 +177,7 @@ impl Store {
     pub async fn put_impersonation(&self, hash: &TokenHash, session: &Impersonation) -> anyhow::Result<()> {
         let item =
             with(record_item(impersonation_pk(hash), "IMP", session)?, &[("ttl", n(session.expires_at + 86_400))]);
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await
-            .context("Failed to store an impersonation session")?;
-        Ok(())
+        self.put_one(item, true, "Failed to store an impersonation session").await
     }
 
     pub async fn get_impersonation(&self, hash: &TokenHash) -> anyhow::Result<Option<Impersonation>> {

@@ -180,14 +180,7 @@ impl Store {
                 "user_id": user.user_id, "email": user.email,
             }),
         )?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .context("Failed to index an admin")?;
-        Ok(())
+        self.put_one(item, false, "Failed to index an admin").await
     }
 
     /// The admins' user ids (at most `limit`).

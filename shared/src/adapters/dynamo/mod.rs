@@ -202,6 +202,16 @@ impl Store {
         out.item.map(from_item).transpose()
     }
 
+    /// A single PutItem; with `new_only`, only if no item has that key yet.
+    async fn put_one(&self, item: Item, new_only: bool, what: &'static str) -> anyhow::Result<()> {
+        let mut put = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        if new_only {
+            put = put.condition_expression("attribute_not_exists(PK)");
+        }
+        put.send().await.context(what)?;
+        Ok(())
+    }
+
     /// A conditional UpdateItem returning the new item; `Conflict(vec![0])` when the
     /// condition does not hold.
     async fn update(
@@ -508,15 +518,7 @@ impl Store {
 
     pub async fn put_token(&self, hash: &TokenHash, token: &StoredToken) -> anyhow::Result<()> {
         let item = with(record_item(token_pk(hash), "TOKEN", token)?, &[("ttl", n(token.expires_at + 86_400))]);
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await
-            .context("Failed to store a link token")?;
-        Ok(())
+        self.put_one(item, true, "Failed to store a link token").await
     }
 
     pub async fn delete_token(&self, hash: &TokenHash) -> anyhow::Result<()> {
@@ -683,14 +685,7 @@ impl Store {
     // ---- outbox ----------------------------------------------------------------------
 
     pub async fn put_outbox(&self, message: &OutboxMessage) -> anyhow::Result<()> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(self.outbox_item(message)?))
-            .send()
-            .await
-            .context("Failed to queue an email")?;
-        Ok(())
+        self.put_one(self.outbox_item(message)?, false, "Failed to queue an email").await
     }
 
     /// Takes a due pending message for `lease_secs`, so that two senders never send it twice
