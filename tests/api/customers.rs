@@ -3,24 +3,13 @@
 
 use portal::domain::records::Impersonation;
 use portal::domain::token::LinkToken;
-use portal_tests::{PASSWORD, TestApp, sign_up_body, spawn_app, unique_domain};
+use portal_tests::{PASSWORD, TestApp, spawn_app, unique_domain};
 use serde_json::{Value, json};
 
 /// A partner account, created through a customer's invitation; returns its token.
-async fn partner(app: &TestApp, name: &str) -> String {
+async fn new_partner(app: &TestApp, name: &str) -> String {
     let customer = app.onboard_customer(&format!("owner@{}", unique_domain()), &format!("{name} client")).await;
-    let email = format!("pat@{}", unique_domain());
-    let body = json!({"business_name": name, "email": email, "partner_type": "managed"});
-    assert_eq!(app.post_json("/partners/invitations", Some(&customer), &body).await.status(), 201);
-    let link = app.wait_for_email(&email, "invites you").await.link_to("/signup?invitation=");
-    let mut signup = sign_up_body(&email, name);
-    signup["invitation"] = json!(link.split("invitation=").nth(1).unwrap());
-    assert_eq!(app.post_json("/signup", None, &signup).await.status(), 202);
-    let admin = app.admin_token().await;
-    let id = app.pending_request_id(&admin, &email).await.unwrap();
-    app.post_json(&format!("/admin/approvals/{id}/approve"), Some(&admin), &json!({})).await;
-    app.set_password_from_email(&email).await.unwrap();
-    app.token(&email, PASSWORD).await
+    app.onboard_partner(&customer, &format!("pat@{}", unique_domain()), name).await
 }
 
 async fn create(app: &TestApp, partner: &str, email: &str, status: &str) -> reqwest::Response {
@@ -71,7 +60,7 @@ fn as_customer(
 async fn a_partner_creates_a_pending_customer_who_activates_from_the_email_and_logs_in() {
     // Arrange
     let app = spawn_app().await;
-    let partner = partner(&app, "Pat Resellers").await;
+    let partner = new_partner(&app, "Pat Resellers").await;
     let email = format!("bill@{}", unique_domain());
 
     // Act
@@ -111,7 +100,7 @@ async fn a_partner_creates_a_pending_customer_who_activates_from_the_email_and_l
 #[tokio::test]
 async fn creating_a_customer_validates_every_field_and_is_for_partners_only() {
     let app = spawn_app().await;
-    let partner = partner(&app, "Pat Resellers").await;
+    let partner = new_partner(&app, "Pat Resellers").await;
     let customer = app.onboard_customer(&format!("c@{}", unique_domain()), "Globex").await;
 
     let invalid = app
@@ -133,7 +122,7 @@ async fn creating_a_customer_validates_every_field_and_is_for_partners_only() {
 async fn locking_a_customer_refuses_its_old_token_and_its_login_and_activating_restores_access() {
     // Arrange
     let app = spawn_app().await;
-    let partner = partner(&app, "Pat Resellers").await;
+    let partner = new_partner(&app, "Pat Resellers").await;
     let (business_id, email) = active_customer(&app, &partner).await;
     let old_token = app.token(&email, PASSWORD).await;
     assert_eq!(app.get("/partners", Some(&old_token)).await.status(), 200);
@@ -150,12 +139,20 @@ async fn locking_a_customer_refuses_its_old_token_and_its_login_and_activating_r
     assert!(app.login(&email, PASSWORD).await.is_err());
 
     // Act: unlock
-    let unlocked = patch(&app, &partner, &business_id, &json!({"status": "activated"})).await;
+    let unlocked =
+        patch(&app, &partner, &business_id, &json!({"status": "activated", "business_name": "Initech Ltd"})).await;
 
     // Assert
     assert_eq!(unlocked.status(), 200);
     let fresh = app.token(&email, PASSWORD).await;
     assert_eq!(app.get("/partners", Some(&fresh)).await.status(), 200);
+    // A rename reaches the profile (raising its version, so a stale profile edit gets 409)
+    // and the partner's customer list.
+    let profile: Value = app.get("/business/profile", Some(&fresh)).await.json().await.unwrap();
+    assert_eq!(profile["name"], "Initech Ltd");
+    assert_eq!(profile["version"], 1);
+    let customers: Value = app.get("/partner/customers", Some(&partner)).await.json().await.unwrap();
+    assert!(customers["items"].as_array().unwrap().iter().any(|c| c["business_name"] == "Initech Ltd"), "{customers}");
     let trail: Value = app.get("/business/audit", Some(&fresh)).await.json().await.unwrap();
     let changes: Vec<&Value> =
         trail["items"].as_array().unwrap().iter().filter(|e| e["action"] == "customer_status_changed").collect();
@@ -168,7 +165,7 @@ async fn locking_a_customer_refuses_its_old_token_and_its_login_and_activating_r
 #[tokio::test]
 async fn a_locked_new_customer_exists_but_gets_no_email_and_cannot_log_in() {
     let app = spawn_app().await;
-    let partner = partner(&app, "Pat Resellers").await;
+    let partner = new_partner(&app, "Pat Resellers").await;
     let email = format!("bill@{}", unique_domain());
 
     let created = create(&app, &partner, &email, "locked").await;
@@ -186,8 +183,8 @@ async fn a_locked_new_customer_exists_but_gets_no_email_and_cannot_log_in() {
 #[tokio::test]
 async fn only_the_managing_partner_may_edit_or_impersonate_a_customer() {
     let app = spawn_app().await;
-    let owner = partner(&app, "Pat Resellers").await;
-    let other = partner(&app, "Other Partner").await;
+    let owner = new_partner(&app, "Pat Resellers").await;
+    let other = new_partner(&app, "Other Partner").await;
     let (business_id, email) = active_customer(&app, &owner).await;
     let customer = app.token(&email, PASSWORD).await;
     let admin = app.admin_token().await;
@@ -205,7 +202,7 @@ async fn only_the_managing_partner_may_edit_or_impersonate_a_customer() {
 async fn a_partner_logs_in_as_its_customer_and_every_request_is_audited_until_it_ends() {
     // Arrange
     let app = spawn_app().await;
-    let partner = partner(&app, "Pat Resellers").await;
+    let partner = new_partner(&app, "Pat Resellers").await;
     let (business_id, email) = active_customer(&app, &partner).await;
 
     // Act: start, then act as the customer
@@ -279,8 +276,8 @@ async fn a_partner_logs_in_as_its_customer_and_every_request_is_audited_until_it
 #[tokio::test]
 async fn an_expired_or_foreign_session_and_a_locked_customer_are_refused() {
     let app = spawn_app().await;
-    let partner = partner(&app, "Pat Resellers").await;
-    let other = partner_token_for_other(&app).await;
+    let partner = new_partner(&app, "Pat Resellers").await;
+    let other = new_partner(&app, "Other Partner").await;
     let (business_id, _) = active_customer(&app, &partner).await;
     let started: Value = impersonate(&app, &partner, &business_id).await.json().await.unwrap();
     let session = started["impersonation_token"].as_str().unwrap().to_owned();
@@ -304,10 +301,6 @@ async fn an_expired_or_foreign_session_and_a_locked_customer_are_refused() {
     assert_eq!(while_locked.status(), 401);
     assert_eq!(start_locked.status(), 409);
     assert_eq!(start_locked.json::<Value>().await.unwrap()["error"], "customer_locked");
-}
-
-async fn partner_token_for_other(app: &TestApp) -> String {
-    partner(app, "Other Partner").await
 }
 
 #[tokio::test]

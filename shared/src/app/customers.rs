@@ -234,6 +234,7 @@ pub async fn update(
     let partner = partner(caller)?;
     let (link, mut customer) = managed(app, partner, business_id).await?;
     let mut errors = FieldErrors::new();
+    let old_name = customer.business.name.clone();
     let mut details_changed = false;
     for (field, value, target, max) in [
         ("business_name", &form.business_name, &mut customer.business.name, 120),
@@ -259,7 +260,8 @@ pub async fn update(
         return Err(errors.into());
     }
     if details_changed {
-        app.store.update_customer_details(&customer.user, &customer.business, &link).await?;
+        let renamed = customer.business.name != old_name;
+        app.store.update_customer_details(&customer.user, &customer.business, &link, renamed).await?;
         let event = audit::event(
             &customer.business.business_id,
             partner,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
+use super::dashboard::Expr;
 use super::{BadCursor, Item, Page, Store, WriteError, business_pk, email_pk, key, n, record_item, s, user_pk, with};
 use crate::domain::account::UserStatus;
 use crate::domain::ids::{BusinessId, InvitationId, UserId};
@@ -117,58 +118,32 @@ impl Store {
         .map(|_| ())
     }
 
-    /// Changes a managed customer's contact and business name, on the user, the business
-    /// and both sides of the partner link, in one transaction.
+    /// Changes a managed customer's contact on the user and, when `renamed`, its business
+    /// name on the business and both sides of the partner link, in one transaction.
     pub async fn update_customer_details(
         &self,
         user: &User,
         business: &Business,
         link: &PartnerLink,
+        renamed: bool,
     ) -> Result<(), WriteError> {
-        let update = |pk: String, sk: String, expression: &str, values: &[(&str, AttributeValue)]| {
-            let mut update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(pk, sk)))
-                .update_expression(expression)
-                .condition_expression("attribute_exists(PK)");
-            if expression.contains("#name") {
-                // `name` is a reserved word.
-                update = update.expression_attribute_names("#name", "name");
-            }
-            for (k, v) in values {
-                update = update.expression_attribute_values(*k, v.clone());
-            }
-            update.build().context("Failed to build an update").map(|u| TransactWriteItem::builder().update(u).build())
-        };
-        let name = business.name.as_str();
-        let items = vec![
-            update(
-                user_pk(&user.user_id),
-                "USER".into(),
-                "SET first_name = :f, last_name = :l",
-                &[(":f", s(&user.first_name)), (":l", s(&user.last_name))],
-            )?,
+        let exists = Some("attribute_exists(PK)");
+        let mut contact = Expr::default();
+        contact.set("first_name", s(&user.first_name)).set("last_name", s(&user.last_name));
+        let mut items = vec![self.update_item(key(user_pk(&user.user_id), "USER"), &contact, exists)?];
+        if renamed {
             // A rename is a profile edit too: raising the version makes a concurrent edit of
             // the profile page fail its version check instead of silently undoing it.
-            update(
-                business_pk(&business.business_id),
-                "PROFILE".into(),
-                "SET #name = :n, version = if_not_exists(version, :zero) + :one",
-                &[(":n", s(name)), (":zero", n(0)), (":one", n(1))],
-            )?,
-            update(
-                business_pk(&link.partner_id),
-                format!("CUSTOMER#{}", link.customer_id),
-                "SET customer_name = :n",
-                &[(":n", s(name))],
-            )?,
-            update(
-                business_pk(&link.customer_id),
-                format!("PARTNER#{}", link.partner_id),
-                "SET customer_name = :n",
-                &[(":n", s(name))],
-            )?,
-        ];
+            let mut profile = Expr::default();
+            profile.set("name", s(&business.name)).increment("version");
+            let mut link_name = Expr::default();
+            link_name.set("customer_name", s(&business.name));
+            let partner_side = key(business_pk(&link.partner_id), format!("CUSTOMER#{}", link.customer_id));
+            let customer_side = key(business_pk(&link.customer_id), format!("PARTNER#{}", link.partner_id));
+            items.push(self.update_item(key(business_pk(&business.business_id), "PROFILE"), &profile, exists)?);
+            items.push(self.update_item(partner_side, &link_name, exists)?);
+            items.push(self.update_item(customer_side, &link_name, exists)?);
+        }
         self.transact(items, "Failed to update the customer").await
     }
 

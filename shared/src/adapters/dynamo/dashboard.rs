@@ -34,7 +34,7 @@ fn value<T: Serialize>(v: &T) -> anyhow::Result<AttributeValue> {
 /// An update expression built clause by clause, every attribute under a `#name` alias (so
 /// reserved words such as `name` need no care).
 #[derive(Default)]
-struct Expr {
+pub(super) struct Expr {
     set: Vec<String>,
     remove: Vec<String>,
     names: Vec<(String, String)>,
@@ -56,7 +56,7 @@ impl Expr {
         placeholder
     }
 
-    fn set(&mut self, attr: &str, v: AttributeValue) -> &mut Self {
+    pub(super) fn set(&mut self, attr: &str, v: AttributeValue) -> &mut Self {
         let (n, v) = (self.name(attr), self.value(v));
         self.set.push(format!("{n} = {v}"));
         self
@@ -74,6 +74,14 @@ impl Expr {
             }
         }
         Ok(self)
+    }
+
+    /// Adds one to a number attribute, counting a missing one as zero.
+    pub(super) fn increment(&mut self, attr: &str) -> &mut Self {
+        let (n, zero, one) =
+            (self.name(attr), self.value(AttributeValue::N("0".into())), self.value(AttributeValue::N("1".into())));
+        self.set.push(format!("{n} = if_not_exists({n}, {zero}) + {one}"));
+        self
     }
 
     fn set_if_absent(&mut self, attr: &str, v: AttributeValue) -> &mut Self {
@@ -100,7 +108,12 @@ impl Expr {
 }
 
 impl Store {
-    fn update_item(&self, key: Item, expr: &Expr, condition: Option<&str>) -> anyhow::Result<TransactWriteItem> {
+    pub(super) fn update_item(
+        &self,
+        key: Item,
+        expr: &Expr,
+        condition: Option<&str>,
+    ) -> anyhow::Result<TransactWriteItem> {
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key))
