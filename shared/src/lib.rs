@@ -6,14 +6,17 @@
 //!   They take and return domain types; no SDK type leaves them.
 //! - [`app`]: the use cases, one module per workflow step, and [`app::App`], the clients
 //!   built once per cold start.
-//! - [`http`]: the edge: the route table, request parsing, authentication, and the one place
-//!   where errors become HTTP responses; [`http::handlers`] has one handler per function.
+//! - [`http`]: the edge: the route table, request parsing, authentication, the one place
+//!   where errors become HTTP responses, and the handlers, grouped by workflow area
+//!   (`http::onboarding`, `http::partners`, `http::dashboard`, `http::customers`,
+//!   `http::admin`), one per function and named like its binary.
 //!
 //! Wiring: each `functions/<name>/src/main.rs` initialises tracing, builds an [`app::App`]
 //! from the environment once (outside the handler, so warm invocations reuse the clients),
-//! and runs `lambda_http::run(service_fn(|req| handlers::<name>(&app, req)))`. The local
-//! stack (`local`, feature `local`) serves the same handlers behind a router that turns each
-//! HTTP request into the API Gateway event the function would receive when deployed.
+//! and runs `lambda_http::run(service_fn(|req| <area>::<name>(&app, req)))`, for example
+//! `http::admin::approve`. The local stack (`local`, feature `local`) serves the same
+//! handlers through [`http::dispatch`], behind a router that turns each HTTP request into the
+//! API Gateway event the function would receive when deployed.
 pub mod adapters;
 pub mod app;
 pub mod config;

@@ -3,7 +3,7 @@
 
 use lambda_http::Body;
 use portal::app::App;
-use portal::http::handlers;
+use portal::http::onboarding;
 use portal_tests::spawn_app;
 use serde_json::{Value, json};
 
@@ -35,10 +35,11 @@ async fn a_missing_table_gives_a_503_with_a_generic_message() {
     let broken = App::new(config, &portal::local::sdk_config(&app.stack.endpoint).await);
 
     // Act
-    let forgot = handlers::forgot_password(&broken, event("/auth/forgot-password", &json!({"email": "a@acme-x.com"})))
-        .await
-        .unwrap();
-    let signup = handlers::sign_up(&broken, event("/signup", &portal_tests::sign_up_body("a@acme-x.com", "Acme")))
+    let forgot =
+        onboarding::forgot_password(&broken, event("/auth/forgot-password", &json!({"email": "a@acme-x.com"})))
+            .await
+            .unwrap();
+    let signup = onboarding::sign_up(&broken, event("/signup", &portal_tests::sign_up_body("a@acme-x.com", "Acme")))
         .await
         .unwrap();
 
@@ -59,7 +60,7 @@ async fn an_unreachable_identity_provider_gives_a_503_on_login() {
     let sdk = portal::local::sdk_config("http://127.0.0.1:9").await;
     let broken = App::new(config, &sdk);
 
-    let login = handlers::login(&broken, event("/auth/login", &json!({"email": "a@acme-x.com", "password": "p"})))
+    let login = onboarding::login(&broken, event("/auth/login", &json!({"email": "a@acme-x.com", "password": "p"})))
         .await
         .unwrap();
 

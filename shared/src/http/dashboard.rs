@@ -1,77 +1,70 @@
-//! Handlers of the partner dashboard (customer list, active business, business profile,
-//! products, product requests, quotes, health checks, catalog), one per Lambda function and
-//! named like its binary. Errors become responses in [`super::edge`].
+//! Handlers of the dashboard that customers and partners share: a partner's customer list and
+//! its active business ("Make Business Active"), the Business Profile, products (Licensing
+//! Expert notes, Potential Upgrades priorities, requests), the "Zscaler Products Request" page
+//! and quotes, health checks (read), the catalog (read) and the audit trail.
 
+use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Error, Request, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::edge::{caller, error_response, json_response, limit, path_param, query, read_body};
-use super::handlers::respond;
-use crate::app::dashboard::{self, ActiveBusinessForm, HealthCheckForm, ProfileView};
+use super::edge::{
+    Answer, Listing, caller, created, json_response, limit, method_not_allowed, ok, path_param, query, read_body,
+    respond,
+};
+use super::partners::PartnerView;
+use crate::app::dashboard::{self, ActiveBusinessForm, ProfileView};
 use crate::app::dashboard_products::{self, BusinessProduct, NoteForm, PriorityForm, QuoteForm, Requested};
-use crate::app::{App, AppError, catalog};
-use crate::domain::catalog::{Actor, HealthCheck, Product, ProductEvent, ProductState, Suggestion};
-use crate::domain::profile::ProfileForm;
-
-type Answer = Result<Response<Body>, Error>;
-
-/// Dispatches to the dashboard handler of `function`.
-pub async fn dispatch(function: &str, app: &App, req: Request) -> Answer {
-    match function {
-        "list-customers" => list_customers(app, req).await,
-        "set-active-business" => set_active_business(app, req).await,
-        "business-profile" => business_profile(app, req).await,
-        "business-products" => business_products(app, req).await,
-        "set-product-note" => set_product_note(app, req).await,
-        "set-product-priority" => set_product_priority(app, req).await,
-        "request-product" => request_product(app, req).await,
-        "product-requests" => product_requests(app, req).await,
-        "request-quote" => request_quote(app, req).await,
-        "health-checks" => health_checks(app, req).await,
-        "upsert-health-check" => upsert_health_check(app, req).await,
-        "catalog" => catalog(app, req).await,
-        "upsert-product" => upsert_product(app, req).await,
-        other => Ok(error_response(&AppError::BadRequest(format!("no function named {other}")))),
-    }
-}
-
-fn ok(body: &Value) -> Result<Response<Body>, AppError> {
-    Ok(json_response(StatusCode::OK, body))
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
-fn page_json(items: Vec<Value>, next_cursor: Option<String>) -> Value {
-    json!({"items": items, "next_cursor": next_cursor})
-}
-
-fn param(req: &Request, name: &str) -> String {
-    path_param(req, name).unwrap_or_default()
-}
+use crate::app::{App, audit, catalog};
+use crate::domain::account::{PartnerType, Role};
+use crate::domain::catalog::{
+    Actor, HealthCheck, HealthCheckKind, HealthStatus, Note, Priority, Product, ProductAction, ProductEvent, ProductId,
+    ProductState, QuoteId, QuoteStatus, Suggestion,
+};
+use crate::domain::ids::{BusinessId, InvitationId, UserId};
+use crate::domain::profile::{Address, Contact};
+use crate::domain::records::{AuditEvent, Invitation, PartnerLink};
 
 // ---- customers and the active business ------------------------------------------------------
+
+/// One customer of the partner's customer list.
+#[derive(Debug, Serialize)]
+struct CustomerItem {
+    business_id: BusinessId,
+    business_name: String,
+    partner_type: PartnerType,
+    #[serde(with = "time::serde::rfc3339")]
+    linked_at: OffsetDateTime,
+    active: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct CustomerList {
+    #[serde(flatten)]
+    page: Listing<CustomerItem>,
+    active_business_id: Option<BusinessId>,
+}
+
+#[derive(Debug, Serialize)]
+struct ActiveBusinessView {
+    business_id: BusinessId,
+    business_name: String,
+    active: bool,
+}
 
 pub async fn list_customers(app: &App, req: Request) -> Answer {
     respond("list-customers", &req, async {
         let caller = caller(app, &req).await?;
         let customers = dashboard::list_customers(app, &caller, query(&req, "cursor").as_deref(), limit(&req)?).await?;
         let active = customers.active;
-        let items = customers
-            .page
-            .items
-            .iter()
-            .map(|l| {
-                json!({"business_id": l.customer_id, "business_name": l.customer_name, "partner_type": l.partner_type,
-                       "linked_at": rfc3339(l.linked_at), "active": active.as_ref() == Some(&l.customer_id)})
-            })
-            .collect();
-        let mut body = page_json(items, customers.page.next_cursor);
-        body["active_business_id"] = json!(active);
-        ok(&body)
+        let page = Listing::of(&customers.page.items, customers.page.next_cursor, |l: &PartnerLink| CustomerItem {
+            business_id: l.customer_id.clone(),
+            business_name: l.customer_name.clone(),
+            partner_type: l.partner_type,
+            linked_at: l.linked_at,
+            active: active.as_ref() == Some(&l.customer_id),
+        });
+        ok(&CustomerList { page, active_business_id: active })
     })
     .await
 }
@@ -81,27 +74,77 @@ pub async fn set_active_business(app: &App, req: Request) -> Answer {
         let caller = caller(app, &req).await?;
         let form: ActiveBusinessForm = read_body(&req)?;
         let link = dashboard::set_active_business(app, &caller, &form).await?;
-        ok(&json!({"business_id": link.customer_id, "business_name": link.customer_name, "active": true}))
+        ok(&ActiveBusinessView { business_id: link.customer_id, business_name: link.customer_name, active: true })
     })
     .await
 }
 
 // ---- business profile -----------------------------------------------------------------------
 
-fn profile_json(view: &ProfileView) -> Value {
-    let p = &view.profile;
-    json!({
-        "business_id": p.business_id, "name": p.name, "website": p.website, "phone": p.phone,
-        "address": p.address, "industry": p.industry, "employee_count": p.employee_count, "contacts": p.contacts,
-        "version": p.version, "updated_at": p.updated_at.map(rfc3339),
-        "my_partner": {
-            "partners": view.partners.iter().map(|l| json!({"business_id": l.partner_id, "business_name": l.partner_name,
-                "partner_type": l.partner_type, "linked_at": rfc3339(l.linked_at)})).collect::<Vec<_>>(),
-            "invitations": view.invitations.iter().map(|i| json!({"invitation_id": i.invitation_id,
-                "business_name": i.business_name, "email": i.email, "partner_type": i.partner_type,
-                "created_at": rfc3339(i.created_at)})).collect::<Vec<_>>(),
-        },
-    })
+/// An invitation as the profile's "My Partner" section lists it.
+#[derive(Debug, Serialize)]
+struct ProfileInvitation {
+    invitation_id: InvitationId,
+    business_name: String,
+    email: String,
+    partner_type: PartnerType,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Serialize)]
+struct MyPartner {
+    partners: Vec<PartnerView>,
+    invitations: Vec<ProfileInvitation>,
+}
+
+/// The Business Profile page.
+#[derive(Debug, Serialize)]
+struct ProfileAnswer {
+    business_id: BusinessId,
+    name: String,
+    website: String,
+    phone: Option<String>,
+    address: Address,
+    industry: Option<String>,
+    employee_count: Option<u32>,
+    contacts: Vec<Contact>,
+    version: u64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    updated_at: Option<OffsetDateTime>,
+    my_partner: MyPartner,
+}
+
+impl From<ProfileView> for ProfileAnswer {
+    fn from(view: ProfileView) -> Self {
+        let p = view.profile;
+        Self {
+            business_id: p.business_id,
+            name: p.name,
+            website: p.website,
+            phone: p.phone,
+            address: p.address,
+            industry: p.industry,
+            employee_count: p.employee_count,
+            contacts: p.contacts,
+            version: p.version,
+            updated_at: p.updated_at,
+            my_partner: MyPartner {
+                partners: view.partners.iter().map(PartnerView::from).collect(),
+                invitations: view
+                    .invitations
+                    .iter()
+                    .map(|i: &Invitation| ProfileInvitation {
+                        invitation_id: i.invitation_id.clone(),
+                        business_name: i.business_name.clone(),
+                        email: i.email.clone(),
+                        partner_type: i.partner_type,
+                        created_at: i.created_at,
+                    })
+                    .collect(),
+            },
+        }
+    }
 }
 
 pub async fn business_profile(app: &App, req: Request) -> Answer {
@@ -109,40 +152,99 @@ pub async fn business_profile(app: &App, req: Request) -> Answer {
         let caller = caller(app, &req).await?;
         let view = match *req.method() {
             Method::GET | Method::HEAD => dashboard::get_profile(app, &caller).await?,
-            Method::PUT => {
-                let form: ProfileForm = read_body(&req)?;
-                dashboard::update_profile(app, &caller, &form).await?
-            }
-            _ => return Err(AppError::BadRequest("This method is not supported on this path.".into())),
+            Method::PUT => dashboard::update_profile(app, &caller, &read_body(&req)?).await?,
+            _ => return method_not_allowed(),
         };
-        ok(&profile_json(&view))
+        ok(&ProfileAnswer::from(view))
     })
     .await
 }
 
 // ---- products -------------------------------------------------------------------------------
 
-fn actor_json(a: &Actor) -> Value {
-    json!({"user_id": a.user_id, "name": a.name, "role": a.role})
+/// Who did something, as shown next to it.
+#[derive(Debug, Serialize)]
+struct ActorView {
+    user_id: UserId,
+    name: String,
+    role: Role,
 }
 
-fn business_product_json(e: &BusinessProduct) -> Value {
-    let (p, s) = (&e.product, &e.state);
-    json!({
-        "product_id": p.product_id, "name": p.name, "section": p.section,
-        "note": s.note, "note_by": s.note_by.as_ref().map(actor_json), "note_at": s.note_at.map(rfc3339),
-        "priority": s.priority, "no_suggestion": s.no_suggestion, "requested": s.requested(),
-    })
+impl From<&Actor> for ActorView {
+    fn from(a: &Actor) -> Self {
+        Self { user_id: a.user_id.clone(), name: a.name.clone(), role: a.role }
+    }
+}
+
+/// A product of the business, with the partner's note and priority.
+#[derive(Debug, Serialize)]
+struct BusinessProductView {
+    product_id: ProductId,
+    name: String,
+    section: String,
+    note: Option<Note>,
+    note_by: Option<ActorView>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    note_at: Option<OffsetDateTime>,
+    priority: Option<Priority>,
+    no_suggestion: bool,
+    requested: bool,
+}
+
+impl From<&BusinessProduct> for BusinessProductView {
+    fn from(e: &BusinessProduct) -> Self {
+        let (p, s) = (&e.product, &e.state);
+        Self {
+            product_id: p.product_id.clone(),
+            name: p.name.clone(),
+            section: p.section.clone(),
+            note: s.note.clone(),
+            note_by: s.note_by.as_ref().map(ActorView::from),
+            note_at: s.note_at,
+            priority: s.priority,
+            no_suggestion: s.no_suggestion,
+            requested: s.requested(),
+        }
+    }
+}
+
+/// "Potential Upgrades" (products with a priority) and "All Products" (the rest).
+#[derive(Debug, Serialize)]
+struct BusinessProductsAnswer {
+    potential_upgrades: Vec<BusinessProductView>,
+    all_products: Vec<BusinessProductView>,
+}
+
+#[derive(Debug, Serialize)]
+struct NoteSaved {
+    product_id: String,
+    note: Option<Note>,
+}
+
+#[derive(Debug, Serialize)]
+struct PrioritySaved {
+    product_id: String,
+    priority: Option<Priority>,
+    no_suggestion: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct ProductRequested {
+    product_id: String,
+    requested: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    requested_at: Option<OffsetDateTime>,
+    requested_by: Option<ActorView>,
 }
 
 pub async fn business_products(app: &App, req: Request) -> Answer {
     respond("business-products", &req, async {
         let caller = caller(app, &req).await?;
         let products = dashboard_products::list(app, &caller).await?;
-        ok(&json!({
-            "potential_upgrades": products.potential_upgrades.iter().map(business_product_json).collect::<Vec<_>>(),
-            "all_products": products.all_products.iter().map(business_product_json).collect::<Vec<_>>(),
-        }))
+        ok(&BusinessProductsAnswer {
+            potential_upgrades: products.potential_upgrades.iter().map(BusinessProductView::from).collect(),
+            all_products: products.all_products.iter().map(BusinessProductView::from).collect(),
+        })
     })
     .await
 }
@@ -151,9 +253,9 @@ pub async fn set_product_note(app: &App, req: Request) -> Answer {
     respond("set-product-note", &req, async {
         let caller = caller(app, &req).await?;
         let form: NoteForm = read_body(&req)?;
-        let id = param(&req, "product_id");
-        let note = dashboard_products::set_note(app, &caller, &id, &form).await?;
-        ok(&json!({"product_id": id, "note": note}))
+        let product_id = path_param(&req, "product_id");
+        let note = dashboard_products::set_note(app, &caller, &product_id, &form).await?;
+        ok(&NoteSaved { product_id, note })
     })
     .await
 }
@@ -162,12 +264,12 @@ pub async fn set_product_priority(app: &App, req: Request) -> Answer {
     respond("set-product-priority", &req, async {
         let caller = caller(app, &req).await?;
         let form: PriorityForm = read_body(&req)?;
-        let id = param(&req, "product_id");
-        let body = match dashboard_products::set_priority(app, &caller, &id, &form).await? {
-            Suggestion::Priority(p) => json!({"product_id": id, "priority": p, "no_suggestion": false}),
-            Suggestion::NoSuggestion => json!({"product_id": id, "priority": null, "no_suggestion": true}),
+        let product_id = path_param(&req, "product_id");
+        let priority = match dashboard_products::set_priority(app, &caller, &product_id, &form).await? {
+            Suggestion::Priority(p) => Some(p),
+            Suggestion::NoSuggestion => None,
         };
-        ok(&body)
+        ok(&PrioritySaved { product_id, priority, no_suggestion: priority.is_none() })
     })
     .await
 }
@@ -175,31 +277,94 @@ pub async fn set_product_priority(app: &App, req: Request) -> Answer {
 pub async fn request_product(app: &App, req: Request) -> Answer {
     respond("request-product", &req, async {
         let caller = caller(app, &req).await?;
-        let id = param(&req, "product_id");
-        let (state, outcome) = dashboard_products::request(app, &caller, &id).await?;
+        let product_id = path_param(&req, "product_id");
+        let (state, outcome) = dashboard_products::request(app, &caller, &product_id).await?;
         let status = if outcome == Requested::Now { StatusCode::CREATED } else { StatusCode::OK };
         Ok(json_response(
             status,
-            &json!({"product_id": id, "requested": true, "requested_at": state.requested_at.map(rfc3339),
-                    "requested_by": state.requested_by.as_ref().map(actor_json)}),
+            &ProductRequested {
+                product_id,
+                requested: true,
+                requested_at: state.requested_at,
+                requested_by: state.requested_by.as_ref().map(ActorView::from),
+            },
         ))
     })
     .await
 }
 
-fn event_json(e: &ProductEvent) -> Value {
-    json!({"action": e.action, "priority": e.priority, "by": actor_json(&e.by), "at": rfc3339(e.at)})
+// ---- the "Zscaler Products Request" page and quotes -----------------------------------------
+
+#[derive(Debug, Serialize)]
+struct EventView {
+    action: ProductAction,
+    priority: Option<Priority>,
+    by: ActorView,
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
 }
 
-fn request_json(product: Option<&Product>, s: &ProductState) -> Value {
-    json!({
-        "product_id": s.product_id, "name": product.map(|p| &p.name), "section": product.map(|p| &p.section),
-        "requested": s.requested(), "requested_by": s.requested_by.as_ref().map(actor_json),
-        "requested_at": s.requested_at.map(rfc3339), "priority": s.priority, "no_suggestion": s.no_suggestion,
-        "quote": s.quote_id.as_ref().map(|id| json!({"quote_id": id, "status": s.quote_status,
-            "requested_at": s.quote_at.map(rfc3339)})),
-        "history": s.history.iter().map(event_json).collect::<Vec<_>>(),
-    })
+impl From<&ProductEvent> for EventView {
+    fn from(e: &ProductEvent) -> Self {
+        Self { action: e.action, priority: e.priority, by: ActorView::from(&e.by), at: e.at }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct QuoteSummary {
+    quote_id: QuoteId,
+    status: Option<QuoteStatus>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    requested_at: Option<OffsetDateTime>,
+}
+
+/// One row of the "Zscaler Products Request" page: who did what, and its quote.
+#[derive(Debug, Serialize)]
+struct ProductRequestView {
+    product_id: Option<ProductId>,
+    name: Option<String>,
+    section: Option<String>,
+    requested: bool,
+    requested_by: Option<ActorView>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    requested_at: Option<OffsetDateTime>,
+    priority: Option<Priority>,
+    no_suggestion: bool,
+    quote: Option<QuoteSummary>,
+    history: Vec<EventView>,
+}
+
+impl ProductRequestView {
+    fn new(product: Option<&Product>, s: &ProductState) -> Self {
+        Self {
+            product_id: s.product_id.clone(),
+            name: product.map(|p| p.name.clone()),
+            section: product.map(|p| p.section.clone()),
+            requested: s.requested(),
+            requested_by: s.requested_by.as_ref().map(ActorView::from),
+            requested_at: s.requested_at,
+            priority: s.priority,
+            no_suggestion: s.no_suggestion,
+            quote: s.quote_id.as_ref().map(|id| QuoteSummary {
+                quote_id: id.clone(),
+                status: s.quote_status,
+                requested_at: s.quote_at,
+            }),
+            history: s.history.iter().map(EventView::from).collect(),
+        }
+    }
+}
+
+/// A quote request, as stored and emailed.
+#[derive(Debug, Serialize)]
+struct QuoteView {
+    quote_id: QuoteId,
+    product_id: ProductId,
+    status: QuoteStatus,
+    message: Option<Note>,
+    requested_by: ActorView,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
 }
 
 pub async fn product_requests(app: &App, req: Request) -> Answer {
@@ -207,8 +372,7 @@ pub async fn product_requests(app: &App, req: Request) -> Answer {
         let caller = caller(app, &req).await?;
         let page =
             dashboard_products::list_requests(app, &caller, query(&req, "cursor").as_deref(), limit(&req)?).await?;
-        let items = page.items.iter().map(|r| request_json(r.product.as_ref(), &r.state)).collect();
-        ok(&page_json(items, page.next_cursor))
+        ok(&Listing::of(&page.items, page.next_cursor, |r| ProductRequestView::new(r.product.as_ref(), &r.state)))
     })
     .await
 }
@@ -217,75 +381,141 @@ pub async fn request_quote(app: &App, req: Request) -> Answer {
     respond("request-quote", &req, async {
         let caller = caller(app, &req).await?;
         let form: QuoteForm = read_body(&req)?;
-        let quote = dashboard_products::request_quote(app, &caller, &param(&req, "product_id"), &form).await?;
-        Ok(json_response(
-            StatusCode::CREATED,
-            &json!({"quote_id": quote.quote_id, "product_id": quote.product_id, "status": quote.status,
-                    "message": quote.message, "requested_by": actor_json(&quote.by),
-                    "created_at": rfc3339(quote.created_at)}),
-        ))
+        let quote = dashboard_products::request_quote(app, &caller, &path_param(&req, "product_id"), &form).await?;
+        created(&QuoteView {
+            quote_id: quote.quote_id,
+            product_id: quote.product_id,
+            status: quote.status,
+            message: quote.message,
+            requested_by: ActorView::from(&quote.by),
+            created_at: quote.created_at,
+        })
     })
     .await
 }
 
 // ---- health checks --------------------------------------------------------------------------
 
-fn health_json(h: &HealthCheck) -> Value {
-    json!({"business_id": h.business_id, "kind": h.kind, "score": h.score, "status": h.status,
-           "findings": h.findings, "checked_on": h.checked_on, "updated_at": rfc3339(h.updated_at)})
+/// A "CM360 Health Check" or "Zscaler Health Check".
+#[derive(Debug, Serialize)]
+pub(super) struct HealthCheckView {
+    business_id: BusinessId,
+    kind: HealthCheckKind,
+    score: crate::domain::catalog::Score,
+    status: HealthStatus,
+    findings: Option<Note>,
+    checked_on: crate::domain::catalog::CheckDate,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+}
+
+impl From<&HealthCheck> for HealthCheckView {
+    fn from(h: &HealthCheck) -> Self {
+        Self {
+            business_id: h.business_id.clone(),
+            kind: h.kind,
+            score: h.score,
+            status: h.status,
+            findings: h.findings.clone(),
+            checked_on: h.checked_on.clone(),
+            updated_at: h.updated_at,
+        }
+    }
 }
 
 pub async fn health_checks(app: &App, req: Request) -> Answer {
     respond("health-checks", &req, async {
         let caller = caller(app, &req).await?;
-        let page = dashboard::list_health_checks(
-            app,
-            &caller,
-            query(&req, "business_id").as_deref(),
-            query(&req, "cursor").as_deref(),
-            limit(&req)?,
-        )
-        .await?;
-        ok(&page_json(page.items.iter().map(health_json).collect(), page.next_cursor))
-    })
-    .await
-}
-
-pub async fn upsert_health_check(app: &App, req: Request) -> Answer {
-    respond("upsert-health-check", &req, async {
-        let caller = caller(app, &req).await?;
-        let form: HealthCheckForm = read_body(&req)?;
-        let check =
-            dashboard::upsert_health_check(app, &caller, &param(&req, "business_id"), &param(&req, "kind"), &form)
-                .await?;
-        ok(&health_json(&check))
+        let (business, cursor) = (query(&req, "business_id"), query(&req, "cursor"));
+        let page =
+            dashboard::list_health_checks(app, &caller, business.as_deref(), cursor.as_deref(), limit(&req)?).await?;
+        ok(&Listing::of(&page.items, page.next_cursor, HealthCheckView::from))
     })
     .await
 }
 
 // ---- catalog --------------------------------------------------------------------------------
 
-fn product_json(p: &Product) -> Value {
-    json!({"product_id": p.product_id, "name": p.name, "section": p.section, "description": p.description,
-           "position": p.position, "retired": p.retired})
+/// A product of the catalog.
+#[derive(Debug, Serialize)]
+pub(super) struct ProductView {
+    product_id: ProductId,
+    name: String,
+    section: String,
+    description: Option<String>,
+    position: u32,
+    retired: bool,
+}
+
+impl From<&Product> for ProductView {
+    fn from(p: &Product) -> Self {
+        Self {
+            product_id: p.product_id.clone(),
+            name: p.name.clone(),
+            section: p.section.clone(),
+            description: p.description.clone(),
+            position: p.position,
+            retired: p.retired,
+        }
+    }
 }
 
 pub async fn catalog(app: &App, req: Request) -> Answer {
     respond("catalog", &req, async {
         let caller = caller(app, &req).await?;
         let page = catalog::list(app, &caller, query(&req, "cursor").as_deref(), limit(&req)?).await?;
-        ok(&page_json(page.items.iter().map(product_json).collect(), page.next_cursor))
+        ok(&Listing::of(&page.items, page.next_cursor, ProductView::from))
     })
     .await
 }
 
-pub async fn upsert_product(app: &App, req: Request) -> Answer {
-    respond("upsert-product", &req, async {
+// ---- audit ----------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize)]
+struct PersonView {
+    user_id: UserId,
+    email: Option<String>,
+}
+
+/// One event of an audit trail: who (actor) did what to whom (subject), when.
+#[derive(Debug, Serialize)]
+struct AuditView {
+    event_id: String,
+    business_id: BusinessId,
+    action: String,
+    actor: PersonView,
+    subject: Option<PersonView>,
+    detail: serde_json::Value,
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
+}
+
+impl From<&AuditEvent> for AuditView {
+    fn from(e: &AuditEvent) -> Self {
+        Self {
+            event_id: e.event_id.clone(),
+            business_id: e.business_id.clone(),
+            action: e.action.clone(),
+            actor: PersonView { user_id: e.actor.clone(), email: Some(e.actor_email.clone()) },
+            subject: e.subject.as_ref().map(|s| PersonView { user_id: s.clone(), email: e.subject_email.clone() }),
+            detail: e.detail.clone(),
+            at: e.at,
+        }
+    }
+}
+
+/// The caller's own business's trail (`/business/audit`), or everyone's for an admin
+/// (`/admin/audit`): one function serves both.
+pub async fn list_audit(app: &App, req: Request) -> Answer {
+    respond("list-audit", &req, async {
         let caller = caller(app, &req).await?;
-        let form: catalog::ProductForm = read_body(&req)?;
-        let (product, created) = catalog::upsert(app, &caller, &param(&req, "product_id"), &form).await?;
-        let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-        Ok(json_response(status, &product_json(&product)))
+        let (cursor, limit) = (query(&req, "cursor"), limit(&req)?);
+        let page = if req.uri().path().starts_with("/admin/") {
+            audit::list_all(app, &caller, cursor.as_deref(), limit).await?
+        } else {
+            audit::list_own(app, &caller, cursor.as_deref(), limit).await?
+        };
+        ok(&Listing::of(&page.items, page.next_cursor, AuditView::from))
     })
     .await
 }

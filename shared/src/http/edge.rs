@@ -1,16 +1,20 @@
-//! The edge between HTTP and the use cases: reading bodies (JSON or HTML forms), the
-//! caller's address and token, and the one place where [`AppError`] becomes a response.
+//! The edge between HTTP and the use cases, shared by every handler module: reading bodies
+//! (JSON or HTML forms), the caller's address and token, the answer helpers ([`respond`],
+//! [`ok`], [`created`], [`page`]), and the one place where [`AppError`] becomes a response.
+//! It imports no handler module, so the handler modules never import each other.
 
 use lambda_http::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Error, Request, RequestExt, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use tracing::Instrument as _;
 
 use crate::app::customers::{self, IMPERSONATION_HEADER};
 use crate::app::{App, AppError, Caller, LinkProblem, authenticate};
+use crate::domain::fields::FieldErrors;
 use crate::templates::render_page;
 
 /// Whether the request came from an HTML form, so the answer is a page, not JSON.
@@ -92,9 +96,9 @@ pub fn query(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_owned)
 }
 
-/// One path parameter.
-pub fn path_param(req: &Request, name: &str) -> Option<String> {
-    req.path_parameters_ref().and_then(|p| p.first(name)).map(str::to_owned)
+/// One path parameter; empty when absent (the use case then answers "not found").
+pub fn path_param(req: &Request, name: &str) -> String {
+    req.path_parameters_ref().and_then(|p| p.first(name)).map(str::to_owned).unwrap_or_default()
 }
 
 /// The page size of a listing: `limit` if it is a number from 1 to 100, else 25.
@@ -195,15 +199,102 @@ impl AppError {
     }
 }
 
+/// What a handler gives the Lambda runtime: always a response (errors are answers too).
+pub type Answer = Result<Response<Body>, Error>;
+
+/// What a handler body produces before its error becomes an answer.
+pub type Reply = Result<Response<Body>, AppError>;
+
+/// Runs a handler body inside a span carrying the request id, and turns its error into a
+/// response.
+pub async fn respond(function: &'static str, req: &Request, body: impl Future<Output = Reply>) -> Answer {
+    let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_else(|| {
+        req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("local").to_owned()
+    });
+    let span =
+        tracing::info_span!("Handle a request", function, request_id, method = %req.method(), path = req.uri().path());
+    let impersonated = impersonation_token(req).is_some();
+    async {
+        let mut response = body.await.unwrap_or_else(|e| error_response(&e));
+        if impersonated && response.status().is_success() {
+            // Every answer given under an impersonation says so.
+            response.headers_mut().insert("x-impersonation", HeaderValue::from_static("active"));
+        }
+        tracing::info!(status = response.status().as_u16(), "Answered");
+        Ok(response)
+    }
+    .instrument(span)
+    .await
+}
+
+/// A 200 with a JSON body.
+pub fn ok(body: &impl Serialize) -> Reply {
+    Ok(json_response(StatusCode::OK, body))
+}
+
+/// A 201 with a JSON body.
+pub fn created(body: &impl Serialize) -> Reply {
+    Ok(json_response(StatusCode::CREATED, body))
+}
+
+/// A rendered HTML page (see [`page_response`] for its headers).
+pub fn page(name: &str, context: serde_json::Value, status: StatusCode) -> Reply {
+    Ok(page_response(status, render_page(name, context)?))
+}
+
+/// The answer for a method a route's function does not serve.
+pub fn method_not_allowed() -> Reply {
+    Err(AppError::BadRequest("This method is not supported on this path.".into()))
+}
+
+/// One page of a listing and the cursor of the next, as every listing answers.
+#[derive(Debug, Serialize)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Listing<T> {
+    /// Maps each stored item to its response shape.
+    pub fn of<'a, S>(items: &'a [S], next_cursor: Option<String>, view: impl FnMut(&'a S) -> T) -> Self {
+        Self { items: items.iter().map(view).collect(), next_cursor }
+    }
+}
+
+/// A simple outcome: `{"status": ..., "message": ...}`.
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<&'static str>,
+}
+
+impl Outcome {
+    pub fn status(status: &'static str) -> Self {
+        Self { status, message: None }
+    }
+}
+
+/// Every 4xx and 5xx JSON body: a stable code, a sentence the client can show, and for
+/// invalid input, what is wrong with each field.
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a FieldErrors>,
+}
+
 /// The JSON response of an error. 5xx bodies are generic; their cause chain is logged.
 pub fn error_response(error: &AppError) -> Response<Body> {
     if let AppError::Unavailable(cause) = error {
         tracing::error!(error = ?cause, "A dependency failed");
     }
-    let mut body = json!({"error": error.code(), "message": error.message()});
-    if let AppError::Validation(fields) = error {
-        body["fields"] = json!(fields);
-    }
+    let fields = match error {
+        AppError::Validation(fields) => Some(fields),
+        _ => None,
+    };
+    let body = ErrorBody { error: error.code(), message: error.message(), fields };
     let mut response = json_response(error.status(), &body);
     match error {
         AppError::Unauthenticated => {

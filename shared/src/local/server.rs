@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::app::App;
-use crate::http::handlers::dispatch;
+use crate::http::dispatch;
 use crate::http::routes::{match_route, path_is_routed};
 
 #[derive(Clone)]

@@ -1,0 +1,197 @@
+//! Handlers of onboarding and access: the health check, sign-up (page and form), login,
+//! forgot password, and the pages that email links open (set password, reset password,
+//! activate account). Pages answer HTML; API clients get JSON.
+
+use lambda_http::Request;
+use lambda_http::http::{Method, StatusCode};
+use secrecy::ExposeSecret as _;
+use serde::Serialize;
+use serde_json::json;
+
+use super::edge::{
+    Answer, Outcome, Reply, client_ip, is_form, json_response, link_problem_page, message_page, method_not_allowed, ok,
+    page, query, read_body, respond,
+};
+use crate::app::login::{LoginForm, login as log_in};
+use crate::app::passwords::{self, PasswordForm};
+use crate::app::signup::{self, SignUpForm};
+use crate::app::{App, AppError};
+use crate::domain::fields::FieldErrors;
+use crate::domain::token::TokenPurpose;
+
+const SIGN_UP_RECEIVED: &str = "Your request has been received and will be approved by an admin.";
+const RESET_MAIL_SENT: &str = "If an account exists for this address, we have sent a link to reset its password.";
+
+pub async fn health(_app: &App, req: Request) -> Answer {
+    respond("health", &req, async { ok(&Outcome::status("ok")) }).await
+}
+
+// ---- sign-up ------------------------------------------------------------------------------
+
+fn signup_action(app: &App) -> String {
+    app.config.signup_url.clone().unwrap_or_else(|| "/signup".to_owned())
+}
+
+pub async fn sign_up(app: &App, req: Request) -> Answer {
+    respond("sign-up", &req, async {
+        if matches!(*req.method(), Method::GET | Method::HEAD) {
+            return sign_up_page(app, &req).await;
+        }
+        if *req.method() != Method::POST {
+            return method_not_allowed();
+        }
+        let action = signup_action(app);
+        let form: SignUpForm = read_body(&req)?;
+        let html = is_form(&req);
+        match signup::sign_up(app, &form, &client_ip(&req)).await {
+            Ok(()) if html => {
+                Ok(message_page(StatusCode::ACCEPTED, "Thank you for signing up", SIGN_UP_RECEIVED, "notice"))
+            }
+            Ok(()) => Ok(json_response(
+                StatusCode::ACCEPTED,
+                &Outcome { status: "received", message: Some(SIGN_UP_RECEIVED) },
+            )),
+            Err(AppError::Link(problem)) if html => Ok(link_problem_page(problem)),
+            Err(AppError::Link(problem)) => {
+                Err(AppError::Validation(FieldErrors::single("invitation", problem.to_string())))
+            }
+            Err(AppError::Validation(errors)) if html => {
+                let invitation = match form.invitation.as_deref() {
+                    Some(t) => signup::open_invitation(app, t).await.ok(),
+                    None => None,
+                };
+                page(
+                    "signup",
+                    json!({"action": action, "invitation": invitation, "errors": errors, "values": {
+                        "business_name": form.business_name, "business_website": form.business_website,
+                        "first_name": form.first_name, "last_name": form.last_name, "email": form.email,
+                        "phone": form.phone, "privacy_policy": form.privacy_policy, "terms": form.terms}}),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+            }
+            Err(e) => Err(e),
+        }
+    })
+    .await
+}
+
+/// The sign-up form, pre-filled when opened from an invitation link (which it only reads).
+async fn sign_up_page(app: &App, req: &Request) -> Reply {
+    let action = signup_action(app);
+    match query(req, "invitation") {
+        None => page("signup", json!({"action": action, "values": {}, "errors": {}}), StatusCode::OK),
+        Some(token) => match signup::open_invitation(app, &token).await {
+            Ok(view) => page(
+                "signup",
+                json!({"action": action, "invitation": view, "errors": {},
+                       "values": {"business_name": view.business_name, "email": view.email}}),
+                StatusCode::OK,
+            ),
+            Err(AppError::Link(problem)) => Ok(link_problem_page(problem)),
+            Err(e) => Err(e),
+        },
+    }
+}
+
+// ---- login and passwords ------------------------------------------------------------------
+
+/// A session: Cognito's tokens and the page the user interface lands on.
+#[derive(Debug, Serialize)]
+struct LoginAnswer<'a> {
+    access_token: &'a str,
+    id_token: &'a str,
+    refresh_token: &'a str,
+    expires_in: i32,
+    landing: &'static str,
+}
+
+pub async fn login(app: &App, req: Request) -> Answer {
+    respond("login", &req, async {
+        let form: LoginForm = read_body(&req)?;
+        let session = log_in(app, form, &client_ip(&req)).await?;
+        let tokens = &session.tokens;
+        ok(&LoginAnswer {
+            access_token: tokens.access_token.expose_secret(),
+            id_token: tokens.id_token.expose_secret(),
+            refresh_token: tokens.refresh_token.expose_secret(),
+            expires_in: tokens.expires_in,
+            landing: session.role.landing(),
+        })
+    })
+    .await
+}
+
+pub async fn forgot_password(app: &App, req: Request) -> Answer {
+    respond("forgot-password", &req, async {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(default)]
+        struct Form {
+            email: Option<String>,
+        }
+        let form: Form = read_body(&req)?;
+        passwords::forgot_password(app, form.email.as_deref(), &client_ip(&req)).await?;
+        Ok(json_response(StatusCode::ACCEPTED, &Outcome { status: "received", message: Some(RESET_MAIL_SENT) }))
+    })
+    .await
+}
+
+pub async fn set_password(app: &App, req: Request) -> Answer {
+    respond("set-password", &req, password_link(app, &req, TokenPurpose::SetPassword)).await
+}
+
+pub async fn activate_account(app: &App, req: Request) -> Answer {
+    respond("activate-account", &req, password_link(app, &req, TokenPurpose::Activation)).await
+}
+
+pub async fn reset_password(app: &App, req: Request) -> Answer {
+    respond("reset-password", &req, password_link(app, &req, TokenPurpose::ResetPassword)).await
+}
+
+fn password_page(purpose: TokenPurpose) -> (&'static str, &'static str) {
+    match purpose {
+        TokenPurpose::ResetPassword => ("Reset Password", "/auth/reset-password"),
+        TokenPurpose::Activation => ("Activate Account", "/auth/activate"),
+        _ => ("Set Password", "/auth/set-password"),
+    }
+}
+
+/// GET shows the form for a usable link (and changes nothing); POST sets the password.
+async fn password_link(app: &App, req: &Request, purpose: TokenPurpose) -> Reply {
+    let (title, action) = password_page(purpose);
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        let token = query(req, "token");
+        return match passwords::open_link(app, purpose, token.as_deref()).await {
+            Ok(user) => page(
+                "password",
+                json!({"title": title, "action": action, "token": token, "email": user.email, "errors": {}}),
+                StatusCode::OK,
+            ),
+            Err(AppError::Link(problem)) => Ok(link_problem_page(problem)),
+            Err(e) => Err(e),
+        };
+    }
+    if *req.method() != Method::POST {
+        return method_not_allowed();
+    }
+    let html = is_form(req);
+    let form: PasswordForm = read_body(req)?;
+    match passwords::redeem_password_link(app, purpose, &form, &client_ip(req)).await {
+        Ok(_) if html => Ok(message_page(
+            StatusCode::OK,
+            "Password set",
+            "Your password has been set successfully. You can now log in with your business email and password.",
+            "notice",
+        )),
+        Ok(_) => ok(&Outcome::status("password_set")),
+        Err(AppError::Link(problem)) if html => Ok(link_problem_page(problem)),
+        Err(AppError::Validation(errors)) if html => {
+            let user = passwords::open_link(app, purpose, form.token.as_deref()).await?;
+            page(
+                "password",
+                json!({"title": title, "action": action, "token": form.token, "email": user.email, "errors": errors}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
