@@ -9,3 +9,4 @@ mod partners;
 mod passwords;
 mod security;
 mod signup;
+mod structure;
