@@ -3,6 +3,7 @@
 //! the same paths as API Gateway and the function URLs ([`server`]). `dev-server` and the
 //! integration tests both start it through [`Stack::start`].
 
+pub mod aws_calls;
 pub mod emulator;
 pub mod provision;
 pub mod server;
@@ -48,6 +49,15 @@ pub struct Stack {
     pub endpoint: String,
     pub mail_endpoint: String,
     pub addr: SocketAddr,
+    /// Every AWS call the served requests make (not the background relay's).
+    pub aws: aws_calls::Recorder,
+}
+
+/// The app of the local stack: the real adapters, with SES on its own emulator.
+fn local_app(config: Config, sdk: &SdkConfig, mail_sdk: &SdkConfig) -> App {
+    let mut app = App::new(config, sdk);
+    app.mailer = crate::adapters::ses::Mailer::new(aws_sdk_sesv2::Client::new(mail_sdk), EMAIL_FROM);
+    app
 }
 
 /// SDK configuration pointing at the emulator, with dummy credentials.
@@ -56,6 +66,9 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
         .endpoint_url(endpoint)
         .region(Region::new(REGION))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "local"))
+        // The SDK's standard retries, with short pauses: an injected fault then costs
+        // milliseconds, not seconds.
+        .retry_config(aws_config::retry::RetryConfig::standard().with_initial_backoff(Duration::from_millis(5)))
         .load()
         .await
 }
@@ -85,15 +98,16 @@ impl Stack {
             region: REGION.to_owned(),
             endpoint_url: Some(options.endpoint.clone()),
         };
-        let mut app = App::new(config, &sdk);
-        app.mailer = crate::adapters::ses::Mailer::new(aws_sdk_sesv2::Client::new(&mail_sdk), EMAIL_FROM);
-        let app = Arc::new(app);
+        // Requests go through the recorder; the background relay does not, so that what a
+        // test counts is what the request it sent did.
+        let aws = aws_calls::Recorder::new();
+        let app = Arc::new(local_app(config.clone(), &aws.wrap(&sdk), &aws.wrap(&mail_sdk)));
+        let relay = Arc::new(local_app(config, &sdk, &mail_sdk));
         if let Some((email, password)) = &options.admin {
-            provision::seed_admin(&app, email, password).await?;
+            provision::seed_admin(&relay, email, password).await?;
         }
-        crate::app::catalog::seed(&app).await?;
+        crate::app::catalog::seed(&relay).await?;
         tokio::spawn(server::serve(listener, app.clone(), options.mail_endpoint.clone()));
-        let relay = app.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(options.relay_every).await;
@@ -102,6 +116,6 @@ impl Stack {
                 }
             }
         });
-        Ok(Self { base_url, app, endpoint: options.endpoint, mail_endpoint: options.mail_endpoint, addr })
+        Ok(Self { base_url, app, endpoint: options.endpoint, mail_endpoint: options.mail_endpoint, addr, aws })
     }
 }
