@@ -1,15 +1,33 @@
 //! Verification of Cognito access tokens: RS256 signature against the pool's JWKS, exact
 //! `iss`, `token_use = access`, `client_id` of the portal's app client and `exp`. The same
 //! checks run deployed and locally (the emulator serves a JWKS too); only the JWKS address
-//! differs. Keys are fetched once per cold start and again only for an unknown `kid`.
+//! differs.
+//!
+//! The keys are fetched once, at cold start if [`Verifier::prefetch`] is called (the
+//! functions do, concurrently with loading the AWS configuration), so that no request waits
+//! for them. A token with an unknown `kid` may mean the pool rotated its keys, so the keys are
+//! fetched again, but at most once every [`REFETCH_AFTER`]: meanwhile such a token is simply
+//! invalid (401), so a stream of made-up `kid`s cannot turn into a stream of fetches. Every
+//! fetch gives up after [`FETCH_TIMEOUT`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use async_trait::async_trait;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
-use tokio::sync::RwLock;
+use tokio::sync::{Mutex, RwLock};
 
 use crate::domain::ids::UserId;
+
+/// How long a JWKS fetch may take.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(2);
+/// The least time between two fetches caused by unknown `kid`s.
+pub const REFETCH_AFTER: Duration = Duration::from_secs(300);
+/// The least time between two attempts while no key set could be fetched at all.
+const RETRY_FAILED_AFTER: Duration = Duration::from_secs(5);
 
 /// What the portal reads from a verified access token.
 #[derive(Debug, Clone)]
@@ -38,23 +56,34 @@ struct Claims {
     client_id: Option<String>,
 }
 
-/// Verifies access tokens of one user pool and app client.
-pub struct Verifier {
-    http: reqwest::Client,
-    jwks_url: String,
-    issuer: String,
-    client_id: String,
-    keys: RwLock<Option<JwkSet>>,
+/// Where the key set comes from.
+#[async_trait]
+pub trait KeySource: Send + Sync {
+    async fn fetch(&self) -> anyhow::Result<JwkSet>;
 }
 
-impl Verifier {
-    pub fn new(jwks_url: String, issuer: String, client_id: String) -> Self {
-        Self { http: reqwest::Client::new(), jwks_url, issuer, client_id, keys: RwLock::new(None) }
-    }
+/// The pool's JWKS document over HTTPS.
+pub struct JwksUrl {
+    http: reqwest::Client,
+    url: String,
+}
 
-    async fn fetch_keys(&self) -> anyhow::Result<JwkSet> {
+impl JwksUrl {
+    pub fn new(url: String) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(FETCH_TIMEOUT)
+            .connect_timeout(FETCH_TIMEOUT)
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Self { http, url }
+    }
+}
+
+#[async_trait]
+impl KeySource for JwksUrl {
+    async fn fetch(&self) -> anyhow::Result<JwkSet> {
         self.http
-            .get(&self.jwks_url)
+            .get(&self.url)
             .send()
             .await
             .context("Failed to fetch the user pool's JWKS")?
@@ -64,20 +93,79 @@ impl Verifier {
             .await
             .context("The JWKS is not a key set")
     }
+}
+
+#[derive(Default)]
+struct Keys {
+    set: Option<JwkSet>,
+    /// When the last fetch was attempted, and whether it succeeded.
+    last_fetch: Option<(Instant, bool)>,
+}
+
+/// Verifies access tokens of one user pool and app client.
+pub struct Verifier {
+    source: Arc<dyn KeySource>,
+    issuer: String,
+    client_id: String,
+    keys: RwLock<Keys>,
+    /// One fetch at a time: concurrent requests with an unknown `kid` share it.
+    fetching: Mutex<()>,
+}
+
+impl Verifier {
+    pub fn new(jwks_url: String, issuer: String, client_id: String) -> Self {
+        Self::with_source(Arc::new(JwksUrl::new(jwks_url)), issuer, client_id)
+    }
+
+    pub fn with_source(source: Arc<dyn KeySource>, issuer: String, client_id: String) -> Self {
+        Self { source, issuer, client_id, keys: RwLock::new(Keys::default()), fetching: Mutex::new(()) }
+    }
+
+    /// Fetches the keys now (at cold start), so that no request waits for them. A failure is
+    /// logged, not fatal: the first request then tries again.
+    pub async fn prefetch(&self) {
+        if let Err(e) = self.refresh(None).await {
+            tracing::warn!(error = ?e, "Could not fetch the user pool's keys at start; a request will try again");
+        }
+    }
+
+    /// Fetches the key set unless another caller did while we waited, or the last fetch is
+    /// too recent; `Ok(false)` when no fetch was made.
+    async fn refresh(&self, seen: Option<Instant>) -> anyhow::Result<bool> {
+        let _one_at_a_time = self.fetching.lock().await;
+        let last = self.keys.read().await.last_fetch;
+        match (last, seen) {
+            // Someone fetched after this caller looked: use what they got.
+            (Some((at, _)), Some(seen_at)) if at > seen_at => return Ok(false),
+            (Some((at, true)), _) if at.elapsed() < REFETCH_AFTER => return Ok(false),
+            (Some((at, false)), _) if at.elapsed() < RETRY_FAILED_AFTER => return Ok(false),
+            _ => {}
+        }
+        let fetched = self.source.fetch().await;
+        let mut keys = self.keys.write().await;
+        keys.last_fetch = Some((Instant::now(), fetched.is_ok()));
+        keys.set = Some(fetched?);
+        Ok(true)
+    }
 
     async fn key(&self, kid: &str) -> Result<DecodingKey, TokenError> {
-        if let Some(keys) = self.keys.read().await.as_ref()
-            && let Some(jwk) = keys.find(kid)
-        {
-            return DecodingKey::from_jwk(jwk).map_err(|_| TokenError::Invalid);
-        }
+        let seen = {
+            let keys = self.keys.read().await;
+            if let Some(jwk) = keys.set.as_ref().and_then(|set| set.find(kid)) {
+                return DecodingKey::from_jwk(jwk).map_err(|_| TokenError::Invalid);
+            }
+            keys.last_fetch.map(|(at, _)| at)
+        };
         // Unknown kid: the pool may have rotated its keys since the last fetch.
-        let fresh = self.fetch_keys().await?;
-        let key = fresh.find(kid).map(DecodingKey::from_jwk);
-        *self.keys.write().await = Some(fresh);
-        match key {
-            Some(Ok(key)) => Ok(key),
-            _ => Err(TokenError::Invalid),
+        let fetched = self.refresh(seen).await;
+        let keys = self.keys.read().await;
+        match keys.set.as_ref().and_then(|set| set.find(kid)) {
+            Some(jwk) => DecodingKey::from_jwk(jwk).map_err(|_| TokenError::Invalid),
+            // No key set at all: the keys are unavailable, not the token invalid.
+            None if keys.set.is_none() => Err(TokenError::Unexpected(
+                fetched.err().unwrap_or_else(|| anyhow::anyhow!("The user pool's keys could not be fetched recently")),
+            )),
+            None => Err(TokenError::Invalid),
         }
     }
 
@@ -105,5 +193,124 @@ impl Verifier {
         }
         let user_id = UserId::parse(&claims.sub).ok_or(TokenError::Invalid)?;
         Ok(VerifiedToken { user_id, issued_at: claims.iat })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+
+    /// A key set with one RSA key of id `kid-1`, counting how often it is fetched.
+    #[derive(Default)]
+    struct CountingSource {
+        fetches: AtomicUsize,
+        failing: bool,
+    }
+
+    #[async_trait]
+    impl KeySource for CountingSource {
+        async fn fetch(&self) -> anyhow::Result<JwkSet> {
+            self.fetches.fetch_add(1, Ordering::SeqCst);
+            if self.failing {
+                anyhow::bail!("the JWKS endpoint is down");
+            }
+            Ok(serde_json::from_value(serde_json::json!({"keys": [{
+                "kty": "RSA", "kid": "kid-1", "use": "sig", "alg": "RS256", "e": "AQAB",
+                "n": URL_SAFE_NO_PAD.encode([0xC3u8; 256]),
+            }]}))?)
+        }
+    }
+
+    /// A token whose header names `kid` (its payload and signature do not matter here).
+    fn token_with_kid(kid: &str) -> String {
+        let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{kid}"}}"#));
+        format!("{header}.e30.c2ln")
+    }
+
+    fn verifier(source: &Arc<CountingSource>) -> Verifier {
+        Verifier::with_source(source.clone(), "https://issuer.test".into(), "client".into())
+    }
+
+    #[tokio::test]
+    async fn prefetched_keys_serve_requests_without_another_fetch() {
+        let source = Arc::new(CountingSource::default());
+        let verifier = verifier(&source);
+        verifier.prefetch().await;
+
+        let answer = verifier.verify(&token_with_kid("kid-1")).await;
+
+        assert!(matches!(answer, Err(TokenError::Invalid)), "a forged signature is invalid");
+        assert_eq!(source.fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn made_up_kids_cause_no_fetch_within_five_minutes_of_the_last() {
+        let source = Arc::new(CountingSource::default());
+        let verifier = verifier(&source);
+        verifier.prefetch().await;
+
+        for n in 0..20 {
+            let answer = verifier.verify(&token_with_kid(&format!("made-up-{n}"))).await;
+            assert!(matches!(answer, Err(TokenError::Invalid)));
+        }
+
+        assert_eq!(source.fetches.load(Ordering::SeqCst), 1, "only the prefetch fetched");
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_share_one_fetch_at_cold_start() {
+        let source = Arc::new(CountingSource::default());
+        let verifier = Arc::new(verifier(&source));
+
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let verifier = verifier.clone();
+                tokio::spawn(async move { verifier.verify(&token_with_kid("kid-1")).await })
+            })
+            .collect();
+        for task in tasks {
+            assert!(matches!(task.await.unwrap(), Err(TokenError::Invalid)));
+        }
+
+        assert_eq!(source.fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn unreachable_keys_are_a_dependency_failure_not_an_invalid_token() {
+        let source = Arc::new(CountingSource { failing: true, ..CountingSource::default() });
+        let verifier = verifier(&source);
+        verifier.prefetch().await;
+
+        let first = verifier.verify(&token_with_kid("kid-1")).await;
+        let second = verifier.verify(&token_with_kid("kid-1")).await;
+
+        assert!(matches!(first, Err(TokenError::Unexpected(_))));
+        assert!(matches!(second, Err(TokenError::Unexpected(_))));
+        assert_eq!(source.fetches.load(Ordering::SeqCst), 1, "a failed fetch is not retried at once");
+    }
+
+    #[tokio::test]
+    async fn a_jwks_endpoint_that_never_answers_fails_within_the_timeout() {
+        // A listener that accepts connections and never writes a byte.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+        let _hold = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                open.push(socket);
+            }
+        });
+        let source = JwksUrl::new(url);
+
+        let started = Instant::now();
+        let error = source.fetch().await.unwrap_err();
+
+        assert!(started.elapsed() < FETCH_TIMEOUT * 5, "gave up after {:?}", started.elapsed());
+        assert!(format!("{error:#}").contains("timed out"), "{error:#}");
     }
 }
