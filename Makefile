@@ -12,7 +12,7 @@ PORT ?= 3000
 .PHONY: dev test venv deploy-tools lint sam-build clean
 
 $(VENV)/.installed: requirements-dev.txt
-	@echo "==> Installing the AWS emulator and cfn-lint into $(VENV) (pinned in requirements-dev.txt)"
+	@echo "==> Installing the AWS emulator, cfn-lint and schemathesis into $(VENV) (pinned in requirements-dev.txt)"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
@@ -32,8 +32,8 @@ dev: venv
 	PORT=$(PORT) $(CARGO) run --locked -p portal --features local --bin dev-server
 
 lint: venv deploy-tools
-	@echo "==> cfn-lint template.yaml"
-	$(VENV)/bin/cfn-lint template.yaml
+	@echo "==> cfn-lint template.yaml (with the serverless rules of cfn-lint-serverless)"
+	$(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
 	@echo "==> openapi-spec-validator infra/openapi.yaml"
 	$(VENV)/bin/openapi-spec-validator infra/openapi.yaml
 	@echo "==> sam validate --lint"

@@ -4,6 +4,7 @@ mod authorization;
 mod contract;
 mod customers;
 mod dashboard;
+mod dead_letters;
 mod failures;
 mod partners;
 mod passwords;

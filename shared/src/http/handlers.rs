@@ -82,6 +82,7 @@ pub async fn dispatch(function: &str, app: &App, req: Request) -> Answer {
         "resend-invitation" => resend_invitation(app, req).await,
         "revoke-invitation" => revoke_invitation(app, req).await,
         "list-audit" => list_audit(app, req).await,
+        "list-outbox" => super::admin_outbox::list_outbox(app, req).await,
         other => super::dashboard::dispatch(other, app, req).await,
     }
 }
