@@ -8,5 +8,6 @@ mod dead_letters;
 mod failures;
 mod partners;
 mod passwords;
+mod refused_emails;
 mod security;
 mod signup;
