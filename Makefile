@@ -31,11 +31,19 @@ dev: venv
 	@echo "==> Building and starting the local stack on http://127.0.0.1:$(PORT)"
 	PORT=$(PORT) $(CARGO) run --locked -p portal --features local --bin dev-server
 
-lint: venv deploy-tools
+# Spectral and the OWASP ruleset, from infra/package-lock.json (its own npm project).
+infra/node_modules/.installed: infra/package.json infra/package-lock.json
+	@echo "==> Installing Spectral and the OWASP API ruleset into infra/node_modules (npm ci)"
+	cd infra && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+lint: venv deploy-tools infra/node_modules/.installed
 	@echo "==> cfn-lint template.yaml (with the serverless rules of cfn-lint-serverless)"
 	$(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
 	@echo "==> openapi-spec-validator infra/openapi.yaml"
 	$(VENV)/bin/openapi-spec-validator infra/openapi.yaml
+	@echo "==> spectral lint infra/openapi.yaml (OWASP API Security ruleset; exceptions in infra/.spectral.yaml)"
+	cd infra && ./node_modules/.bin/spectral lint --fail-severity=warn --ruleset .spectral.yaml openapi.yaml
 	@echo "==> sam validate --lint"
 	SAM_CLI_TELEMETRY=0 $(DEPLOY_VENV)/bin/sam validate --lint --region us-east-1
 	@echo "==> cargo fmt --check"
@@ -54,4 +62,4 @@ sam-build: deploy-tools
 		--parameter-overrides Architecture=x86_64
 
 clean:
-	rm -rf $(VENV) $(DEPLOY_VENV) target .aws-sam
+	rm -rf $(VENV) $(DEPLOY_VENV) target .aws-sam infra/node_modules

@@ -6,6 +6,7 @@ mod customers;
 mod dashboard;
 mod dead_letters;
 mod failures;
+mod limits;
 mod partners;
 mod passwords;
 mod refused_emails;

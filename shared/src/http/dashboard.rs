@@ -17,6 +17,9 @@ use crate::domain::profile::ProfileForm;
 
 type Answer = Result<Response<Body>, Error>;
 
+/// The most events of a product's history an answer carries: the latest ones.
+pub const MAX_HISTORY: usize = 50;
+
 /// Dispatches to the dashboard handler of `function`.
 pub async fn dispatch(function: &str, app: &App, req: Request) -> Answer {
     match function {
@@ -198,7 +201,8 @@ fn request_json(product: Option<&Product>, s: &ProductState) -> Value {
         "requested_at": s.requested_at.map(rfc3339), "priority": s.priority, "no_suggestion": s.no_suggestion,
         "quote": s.quote_id.as_ref().map(|id| json!({"quote_id": id, "status": s.quote_status,
             "requested_at": s.quote_at.map(rfc3339)})),
-        "history": s.history.iter().map(event_json).collect::<Vec<_>>(),
+        // The latest MAX_HISTORY events, oldest first (infra/openapi.yaml documents the bound).
+        "history": s.history.iter().skip(s.history.len().saturating_sub(MAX_HISTORY)).map(event_json).collect::<Vec<_>>(),
     })
 }
 

@@ -195,13 +195,31 @@ impl AppError {
     }
 }
 
+/// The longest message an error body carries (`infra/openapi.yaml`, `Error`): messages may
+/// quote what the client sent (a body's parse error does), and an answer stays bounded.
+pub const MAX_ERROR_MESSAGE_CHARS: usize = 1000;
+
+fn bounded(text: &str) -> String {
+    match text.char_indices().nth(MAX_ERROR_MESSAGE_CHARS - 1) {
+        Some((at, _)) if text.len() > at + 1 => format!("{}…", &text[..at]),
+        _ => text.to_owned(),
+    }
+}
+
 /// The JSON response of an error. 5xx bodies are generic; their cause chain is logged.
 pub fn error_response(error: &AppError) -> Response<Body> {
     if let AppError::Unavailable(cause) = error {
         tracing::error!(error = ?cause, "A dependency failed");
     }
-    let mut body = json!({"error": error.code(), "message": error.message()});
+    let mut body = json!({"error": error.code(), "message": bounded(&error.message())});
     if let AppError::Validation(fields) = error {
+        let fields: serde_json::Map<String, serde_json::Value> = serde_json::to_value(fields)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(field, message)| (field, json!(bounded(message.as_str().unwrap_or_default()))))
+            .collect();
         body["fields"] = json!(fields);
     }
     let mut response = json_response(error.status(), &body);
@@ -215,6 +233,23 @@ pub fn error_response(error: &AppError) -> Response<Body> {
         _ => {}
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_message_is_cut_to_its_bound_at_a_character_boundary() {
+        let long = "é".repeat(5000);
+        let response = error_response(&AppError::BadRequest(long));
+        let Body::Text(text) = response.body() else { panic!("a text body") };
+        let body: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(body["message"].as_str().unwrap().chars().count(), MAX_ERROR_MESSAGE_CHARS);
+        let short = error_response(&AppError::BadRequest("Short.".into()));
+        let Body::Text(text) = short.body() else { panic!("a text body") };
+        assert!(text.contains("\"Short.\""));
+    }
 }
 
 /// The page for a link that cannot be used.
