@@ -9,7 +9,7 @@ DEPLOY_VENV := .venv-deploy
 CARGO ?= cargo
 PORT ?= 3000
 
-.PHONY: dev test venv deploy-tools lint sam-build clean
+.PHONY: dev test venv deploy-tools lint fuzz sam-build clean
 
 $(VENV)/.installed: requirements-dev.txt
 	@echo "==> Installing the AWS emulator, cfn-lint and schemathesis into $(VENV) (pinned in requirements-dev.txt)"
@@ -54,6 +54,15 @@ test: venv lint
 	@mkdir -p target
 	set -o pipefail; $(CARGO) test --locked --workspace --no-fail-fast 2>&1 | tee target/test-output.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "summary: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' target/test-output.log
+	$(MAKE) fuzz
+
+# Schemathesis over infra/openapi.yaml against the local stack, once per role (admin,
+# customer, partner, impersonating partner): no 5xx, every answer as documented.
+# FUZZ_EXAMPLES sets the examples per operation (default in tests/fuzz/run.py).
+fuzz: venv
+	@echo "==> schemathesis (tests/fuzz/run.py)"
+	$(CARGO) build --locked -p portal --features local --bin dev-server
+	$(VENV)/bin/python tests/fuzz/run.py target/debug/dev-server
 
 # Builds every function for Lambda (x86_64 here; the template's default is arm64, which
 # needs a cross toolchain). Slow: one optimised, LTO-linked binary per function.
