@@ -9,10 +9,10 @@ DEPLOY_VENV := .venv-deploy
 CARGO ?= cargo
 PORT ?= 3000
 
-.PHONY: dev test venv deploy-tools lint sam-build clean
+.PHONY: dev test venv deploy-tools lint fuzz sam-build clean
 
 $(VENV)/.installed: requirements-dev.txt
-	@echo "==> Installing the AWS emulator and cfn-lint into $(VENV) (pinned in requirements-dev.txt)"
+	@echo "==> Installing the AWS emulator, cfn-lint and schemathesis into $(VENV) (pinned in requirements-dev.txt)"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
@@ -31,11 +31,19 @@ dev: venv
 	@echo "==> Building and starting the local stack on http://127.0.0.1:$(PORT)"
 	PORT=$(PORT) $(CARGO) run --locked -p portal --features local --bin dev-server
 
-lint: venv deploy-tools
-	@echo "==> cfn-lint template.yaml"
-	$(VENV)/bin/cfn-lint template.yaml
+# Spectral and the OWASP ruleset, from infra/package-lock.json (its own npm project).
+infra/node_modules/.installed: infra/package.json infra/package-lock.json
+	@echo "==> Installing Spectral and the OWASP API ruleset into infra/node_modules (npm ci)"
+	cd infra && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+lint: venv deploy-tools infra/node_modules/.installed
+	@echo "==> cfn-lint template.yaml (with the serverless rules of cfn-lint-serverless)"
+	$(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
 	@echo "==> openapi-spec-validator infra/openapi.yaml"
 	$(VENV)/bin/openapi-spec-validator infra/openapi.yaml
+	@echo "==> spectral lint infra/openapi.yaml (OWASP API Security ruleset; exceptions in infra/.spectral.yaml)"
+	cd infra && ./node_modules/.bin/spectral lint --fail-severity=warn --ruleset .spectral.yaml openapi.yaml
 	@echo "==> sam validate --lint"
 	SAM_CLI_TELEMETRY=0 $(DEPLOY_VENV)/bin/sam validate --lint --region us-east-1
 	@echo "==> cargo fmt --check"
@@ -46,6 +54,15 @@ test: venv lint
 	@mkdir -p target
 	set -o pipefail; $(CARGO) test --locked --workspace --no-fail-fast 2>&1 | tee target/test-output.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "summary: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' target/test-output.log
+	$(MAKE) fuzz
+
+# Schemathesis over infra/openapi.yaml against the local stack, once per role (admin,
+# customer, partner, impersonating partner): no 5xx, every answer as documented.
+# FUZZ_EXAMPLES sets the examples per operation (default in tests/fuzz/run.py).
+fuzz: venv
+	@echo "==> schemathesis (tests/fuzz/run.py)"
+	$(CARGO) build --locked -p portal --features local --bin dev-server
+	$(VENV)/bin/python tests/fuzz/run.py target/debug/dev-server
 
 # Builds every function for Lambda (x86_64 here; the template's default is arm64, which
 # needs a cross toolchain). Slow: one optimised, LTO-linked binary per function.
@@ -54,4 +71,4 @@ sam-build: deploy-tools
 		--parameter-overrides Architecture=x86_64
 
 clean:
-	rm -rf $(VENV) $(DEPLOY_VENV) target .aws-sam
+	rm -rf $(VENV) $(DEPLOY_VENV) target .aws-sam infra/node_modules

@@ -79,6 +79,7 @@ pub fn sign_up_body(email: &str, business: &str) -> Value {
 }
 
 pub async fn spawn_app() -> TestApp {
+    portal::telemetry::init_for_tests();
     let (endpoint, mail_endpoint) = emulator_urls();
     let admin_email = format!("admin@{}", unique_domain());
     let stack = Stack::start(StackOptions {

@@ -199,6 +199,33 @@ fn function_urls_exist_exactly_for_email_link_functions() -> Result<()> {
         signed_in_behind_url.is_empty(),
         "signed-in routes reachable through a function URL: {signed_in_behind_url:?}"
     );
+    // A function URL bypasses the API's throttling too: reserved concurrency caps it.
+    let unbounded: Vec<&str> = template
+        .functions
+        .iter()
+        .filter(|f| f.has_function_url && !f.has_reserved_concurrency)
+        .map(|f| f.logical_id.as_str())
+        .collect();
+    assert!(unbounded.is_empty(), "functions with a URL and no ReservedConcurrentExecutions: {unbounded:?}");
+    Ok(())
+}
+
+#[test]
+fn the_dead_letter_alarm_counts_the_line_the_outbox_logs() -> Result<()> {
+    // The relay logs DEAD_LETTERED (in the JSON `fields.message`) for every email it gives
+    // up on; the metric filter behind DeadLetteredEmailsAlarm must match that exact text.
+    let template = read_yaml("template.yaml")?;
+    let pattern = str_at(&template, &["Resources", "DeadLetteredEmailsFilter", "Properties", "FilterPattern"])
+        .context("template.yaml has no DeadLetteredEmailsFilter.Properties.FilterPattern")?;
+    let wanted = format!("{{ $.fields.message = \"{}\" }}", portal::app::outbox::DEAD_LETTERED);
+    assert_eq!(pattern, wanted);
+    let alarm = template
+        .get("Resources")
+        .and_then(|r| r.get("DeadLetteredEmailsAlarm"))
+        .and_then(|a| a.get("Properties"))
+        .context("template.yaml has no DeadLetteredEmailsAlarm")?;
+    assert_eq!(str_at(alarm, &["MetricName"]), Some("DeadLetteredEmails"));
+    assert!(alarm.get("AlarmActions").and_then(Value::as_sequence).is_some_and(|a| !a.is_empty()));
     Ok(())
 }
 
@@ -298,6 +325,7 @@ struct Function {
     logical_id: String,
     binary: String,
     has_function_url: bool,
+    has_reserved_concurrency: bool,
     events: Vec<Event>,
 }
 
@@ -395,6 +423,7 @@ impl Function {
             logical_id: logical_id.to_owned(),
             binary,
             has_function_url: properties.get("FunctionUrlConfig").is_some(),
+            has_reserved_concurrency: properties.get("ReservedConcurrentExecutions").is_some(),
             events,
         })
     }

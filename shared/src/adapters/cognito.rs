@@ -32,6 +32,17 @@ pub enum LoginError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// Why a user was not created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    /// Cognito refuses the email as a username (InvalidParameterException): the input, not
+    /// the service, is at fault, and retrying cannot help.
+    #[error("the identity provider refuses this email address as a username")]
+    Refused,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
 /// The portal's user pool and app client.
 #[derive(Clone)]
 pub struct Identity {
@@ -48,8 +59,11 @@ impl Identity {
     /// Creates the Cognito user of an email (verified, no password, no Cognito email) and
     /// returns its `sub`. Idempotent: when the user exists already (a retried approval), its
     /// `sub` is returned.
+    ///
+    /// # Errors
+    /// [`CreateUserError::Refused`] when Cognito refuses the email as a username.
     #[tracing::instrument(name = "Create the Cognito user", skip_all)]
-    pub async fn create_user(&self, email: &str) -> anyhow::Result<UserId> {
+    pub async fn create_user(&self, email: &str) -> Result<UserId, CreateUserError> {
         let attribute = |name: &str, value: &str| {
             AttributeType::builder().name(name).value(value).build().context("Failed to build a user attribute")
         };
@@ -76,14 +90,19 @@ impl Identity {
                     .user_attributes
                     .unwrap_or_default()
             }
-            Err(e) => return Err(anyhow!(e).context("Failed to create the Cognito user")),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), AdminCreateUserError::InvalidParameterException(_)) => {
+                // Only the error code is logged: the message quotes the address.
+                tracing::warn!(code = e.err().meta().code(), "Cognito refused an email as a username");
+                return Err(CreateUserError::Refused);
+            }
+            Err(e) => return Err(anyhow!(e).context("Failed to create the Cognito user").into()),
         };
-        attributes
+        Ok(attributes
             .iter()
             .find(|a| a.name() == "sub")
             .and_then(|a| a.value())
             .and_then(UserId::parse)
-            .context("The Cognito user has no usable sub")
+            .context("The Cognito user has no usable sub")?)
     }
 
     /// Sets a user's password (permanent: no change is forced at next login).

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::outbox::{self, deliver};
 use super::{App, AppError, Caller, audit, now};
+use crate::adapters::cognito::CreateUserError;
 use crate::adapters::dynamo::{Page, WriteError};
 use crate::domain::account::{AccountKind, Role, UserStatus};
 use crate::domain::fields::{FieldErrors, Text};
@@ -57,7 +58,19 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
     if request.status != RequestStatus::Pending {
         return already(&request, RequestStatus::Approved);
     }
-    let user_id = app.identity.create_user(&request.email).await?;
+    let user_id = match app.identity.create_user(&request.email).await {
+        Ok(user_id) => user_id,
+        // Retrying cannot help: the request can only be rejected (it was stored before its
+        // address was checked against what Cognito accepts).
+        Err(CreateUserError::Refused) => {
+            return Err(AppError::conflict(
+                "email_not_accepted",
+                "This request's email address cannot be used for an account (the identity provider refuses it); \
+                 reject the request with a reason so that the applicant can sign up with another address.",
+            ));
+        }
+        Err(CreateUserError::Unexpected(e)) => return Err(e.into()),
+    };
     let decided = now();
     let business = Business {
         business_id: BusinessId::new(),

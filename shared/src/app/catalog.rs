@@ -12,6 +12,10 @@ use crate::domain::account::Role;
 use crate::domain::catalog::{Note, Product, ProductId};
 use crate::domain::fields::{FieldErrors, Text};
 
+/// The most products the catalog holds: every customer's product views read all of it, and
+/// the API documents at most this many per list.
+pub const MAX_PRODUCTS: usize = 100;
+
 /// The catalog as shipped.
 pub const SHIPPED_CATALOG: &str = include_str!("../../data/catalog.json");
 
@@ -116,6 +120,14 @@ pub async fn upsert(
         return Err(errors.into());
     }
     let existing = app.store.get_product(&product_id).await?;
+    if existing.is_none() && app.store.all_products().await?.len() >= MAX_PRODUCTS {
+        return Err(AppError::conflict(
+            "catalog_full",
+            format!(
+                "The catalog holds at most {MAX_PRODUCTS} products; retire and reuse one, or change an existing one."
+            ),
+        ));
+    }
     let product = Product {
         position: form.position.or(existing.as_ref().map(|p| p.position)).unwrap_or(9_999),
         retired: form.retired.or(existing.as_ref().map(|p| p.retired)).unwrap_or(false),

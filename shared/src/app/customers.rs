@@ -19,9 +19,10 @@ use time::Duration;
 
 use super::outbox::{self, deliver};
 use super::{App, AppError, Caller, audit, now};
+use crate::adapters::cognito::CreateUserError;
 use crate::adapters::dynamo::WriteError;
 use crate::domain::account::{AccountKind, PartnerType, Role, UserStatus};
-use crate::domain::email::BusinessEmail;
+use crate::domain::email::{BusinessEmail, EmailError};
 use crate::domain::fields::{FieldErrors, Text};
 use crate::domain::ids::BusinessId;
 use crate::domain::records::{Business, EmailKind, Impersonation, PartnerLink, User};
@@ -129,7 +130,13 @@ pub async fn create(app: &App, caller: &Caller, form: &CreateCustomerForm) -> Re
         return Err(taken());
     }
     let partner_business = app.store.get_business(&partner.business_id).await?.ok_or(AppError::NotFound("business"))?;
-    let user_id = app.identity.create_user(valid.email.as_ref()).await?;
+    let user_id = match app.identity.create_user(valid.email.as_ref()).await {
+        Ok(user_id) => user_id,
+        Err(CreateUserError::Refused) => {
+            return Err(FieldErrors::single("email", EmailError::Unsupported.to_string()).into());
+        }
+        Err(CreateUserError::Unexpected(e)) => return Err(e.into()),
+    };
     let created = now();
     let business = Business {
         business_id: BusinessId::new(),

@@ -1,13 +1,14 @@
 //! Login with business email and password. Every failure (unknown address, wrong password,
 //! an account not yet active or locked) gives the same answer.
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
 use super::{App, AppError, Limit, enforce_limits};
 use crate::adapters::cognito::{LoginError, Tokens};
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::email::normalize_login_email;
+use crate::domain::password::MAX_PASSWORD_CHARS;
 
 const LOGINS_PER_ADDRESS: Limit = Limit { name: "login-ip", max: 50, window_secs: 900 };
 const LOGINS_PER_ACCOUNT: Limit = Limit { name: "login-email", max: 10, window_secs: 900 };
@@ -34,6 +35,11 @@ pub async fn login(app: &App, form: LoginForm, client_ip: &str) -> Result<Sessio
     let (Some(email), Some(password)) = (email, form.password) else {
         return Err(AppError::InvalidCredentials);
     };
+    // No password of the portal is longer (set-password refuses it), and Cognito refuses an
+    // over-long one with an error that is not "wrong password": answer as for one.
+    if password.expose_secret().chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::InvalidCredentials);
+    }
     let tokens = match app.identity.login(&email, &password).await {
         Ok(tokens) => tokens,
         Err(LoginError::InvalidCredentials) => return Err(AppError::InvalidCredentials),

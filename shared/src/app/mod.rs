@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod customers;
 pub mod dashboard;
 pub mod dashboard_products;
+pub mod dead_letters;
 pub mod login;
 pub mod outbox;
 pub mod partners;

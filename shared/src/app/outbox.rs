@@ -21,6 +21,9 @@ use crate::templates::render_email;
 pub const MAX_ATTEMPTS: u32 = 8;
 /// How long one sender holds a message it is delivering.
 const LEASE_SECS: i64 = 60;
+/// The message of the error line logged when an email is dead-lettered: template.yaml's
+/// `DeadLetteredEmailsFilter` counts these lines for the `DeadLetteredEmailsAlarm`.
+pub const DEAD_LETTERED: &str = "An email could not be sent and is dead-lettered";
 
 /// Builds a message; `params` are template values (never secrets).
 pub fn message(
@@ -77,7 +80,7 @@ pub async fn deliver(app: &App, id: &OutboxId) {
             let dead = attempts >= MAX_ATTEMPTS;
             let backoff = Duration::seconds(30 * 2_i64.pow(attempts.min(10)));
             if dead {
-                tracing::error!(error = ?e, attempts, kind = ?message.kind, "An email could not be sent and is dead-lettered");
+                tracing::error!(error = ?e, attempts, kind = ?message.kind, "{DEAD_LETTERED}");
             } else {
                 tracing::warn!(error = ?e, attempts, "An email could not be sent; it will be retried");
             }

@@ -9,6 +9,13 @@
 //! A business address must not belong to a free provider (the list shipped in
 //! `shared/data/free_email_domains.txt`, from the npm package `free-email-domains`) nor to a
 //! disposable one (the list of the `mailchecker` crate).
+//!
+//! A business address becomes a Cognito username, so it must also be one Cognito accepts, or
+//! the request would pass here and fail at approval. Cognito's usernames are at most 128
+//! characters, and it checks an email username with a rule it does not publish, stricter than
+//! RFC 5321 (`a/b@corp.example` is refused). So a business address keeps to the subset every
+//! email check accepts, the emulator's included: letters, digits and `._%+-` before the `@`,
+//! and a top-level domain of letters ([`is_identity_compatible`]).
 
 use std::collections::HashSet;
 use std::fmt;
@@ -20,6 +27,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// The longest address accepted, in bytes: a forward path of 256 octets (RFC 5321, 4.5.3.1.3)
 /// less its angle brackets.
 pub const MAX_EMAIL_LENGTH: usize = 254;
+
+/// The longest business address: Cognito usernames are at most 128 characters (the
+/// `Username` of AdminCreateUser), and a business address is one.
+pub const MAX_ACCOUNT_EMAIL_LENGTH: usize = 128;
 
 /// What the syntax check allows: `name@host.tld` and nothing more exotic.
 const SYNTAX: Options = Options { minimum_sub_domains: 2, allow_domain_literal: false, allow_display_text: false };
@@ -52,8 +63,16 @@ pub enum EmailError {
     Empty,
     #[error("This is not a valid email address; please check it for typos (it should look like name@company.com).")]
     Invalid,
-    #[error("This email address is too long; please use one of at most {max} characters.", max = MAX_EMAIL_LENGTH)]
+    #[error(
+        "This email address is too long; please use one of at most {max} characters.",
+        max = MAX_ACCOUNT_EMAIL_LENGTH
+    )]
     TooLong,
+    #[error(
+        "This email address cannot be used for an account; please use one with only letters, digits, dots, \
+         hyphens, underscores, plus or percent signs before the @."
+    )]
+    Unsupported,
     #[error("Please use your business email address; free email providers such as {domain} are not accepted.")]
     FreeMail { domain: String },
     #[error(
@@ -64,14 +83,22 @@ pub enum EmailError {
 
 impl BusinessEmail {
     /// Trims and lowercases `raw`, then checks its syntax, its length (at most
-    /// [`MAX_EMAIL_LENGTH`] bytes) and its domain.
+    /// [`MAX_ACCOUNT_EMAIL_LENGTH`] bytes), that the identity provider accepts it as a
+    /// username, and its domain.
     ///
     /// # Errors
     /// [`EmailError::Empty`] for a blank input, [`EmailError::TooLong`], [`EmailError::Invalid`]
-    /// for bad syntax, [`EmailError::Disposable`] for a disposable domain (or a subdomain of
-    /// one) and [`EmailError::FreeMail`] for a free provider's domain, matched exactly.
+    /// for bad syntax, [`EmailError::Unsupported`] for a well-formed address Cognito would
+    /// refuse, [`EmailError::Disposable`] for a disposable domain (or a subdomain of one) and
+    /// [`EmailError::FreeMail`] for a free provider's domain, matched exactly.
     pub fn parse(raw: &str) -> Result<Self, EmailError> {
         let address = normalize(raw)?;
+        if address.len() > MAX_ACCOUNT_EMAIL_LENGTH {
+            return Err(EmailError::TooLong);
+        }
+        if !is_identity_compatible(&address) {
+            return Err(EmailError::Unsupported);
+        }
         let domain = domain_of(&address);
         // Disposable first: the free-mail list includes many disposable domains too, and
         // "disposable" is the more precise reason.
@@ -108,6 +135,23 @@ fn normalize(raw: &str) -> Result<String, EmailError> {
     }
     EmailAddress::parse_with_options(&address, SYNTAX).map_err(|_| EmailError::Invalid)?;
     Ok(address)
+}
+
+/// Whether Cognito takes a (lowercased, well-formed) address as an email username: a local
+/// part of letters, digits and `._%+-` that starts with a letter, a digit or `_`, a domain of
+/// letters, digits, dots and hyphens, and a top-level domain of at least two letters. No
+/// quoted local parts, no other symbols.
+pub fn is_identity_compatible(address: &str) -> bool {
+    let Some((local, domain)) = address.split_once('@') else {
+        return false;
+    };
+    let local_ok = local.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b));
+    let domain_ok = domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    let tld_ok = domain
+        .rsplit_once('.')
+        .is_some_and(|(host, tld)| !host.is_empty() && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()));
+    local_ok && domain_ok && tld_ok
 }
 
 /// The domain of an address that passed the syntax check. The last `@` separates it: a
@@ -197,8 +241,37 @@ mod tests {
 
     #[test]
     fn the_domain_of_a_quoted_local_part_with_an_at_sign_is_still_the_host() {
-        let email = BusinessEmail::parse(r#""jane@home"@acme-widgets.com"#).unwrap();
-        assert_eq!(email.domain(), "acme-widgets.com");
+        assert_eq!(domain_of(r#""jane@home"@acme-widgets.com"#), "acme-widgets.com");
+    }
+
+    #[test]
+    fn well_formed_addresses_the_identity_provider_refuses_are_unsupported() {
+        for raw in [
+            "a/b@corp.example",
+            r#""jane@home"@acme-widgets.com"#,
+            r#""jane doe"@acme-widgets.com"#,
+            "jane!doe@acme-widgets.com",
+            "jane#doe@acme-widgets.com",
+            "jane'o@acme-widgets.com",
+            "jane{doe}@acme-widgets.com",
+            "jane~doe@acme-widgets.com",
+            "jane=doe@acme-widgets.com",
+            "-jane@acme-widgets.com",
+            "+jane@acme-widgets.com",
+            "jane@acme-widgets.c0m",
+            "jane@acme-widgets.xn--p1ai",
+        ] {
+            assert_eq!(BusinessEmail::parse(raw), Err(EmailError::Unsupported), "{raw}");
+        }
+    }
+
+    #[test]
+    fn the_common_symbols_before_the_at_sign_are_accepted() {
+        for raw in ["jane.doe@acme-widgets.com", "jane_doe@acme-widgets.com", "jane+sales@acme-widgets.com"] {
+            assert!(BusinessEmail::parse(raw).is_ok(), "{raw}");
+        }
+        assert!(BusinessEmail::parse("jane%ops@acme-widgets.com").is_ok());
+        assert!(BusinessEmail::parse("jane-doe@sales.acme-widgets.co.uk").is_ok());
     }
 
     #[test]
@@ -229,15 +302,24 @@ mod tests {
     }
 
     #[test]
-    fn an_address_of_254_bytes_is_accepted_and_one_of_255_is_too_long() {
-        // 1 + 1 + 252 bytes: three 63-character labels and a 60-byte tail.
-        let domain = format!("{0}.{0}.{0}.{1}.com", "x".repeat(63), "y".repeat(56));
+    fn a_business_address_of_128_bytes_is_accepted_and_one_of_129_is_too_long() {
+        // Cognito's usernames stop at 128 characters. 1 + 1 + 126 bytes: two 58-character
+        // labels and a 9-byte tail.
+        let domain = format!("{0}.{0}.acme.com", "x".repeat(58));
         let longest = format!("a@{domain}");
-        assert_eq!(longest.len(), 254);
+        assert_eq!(longest.len(), 128);
         assert!(BusinessEmail::parse(&longest).is_ok());
 
         let too_long = format!("ab@{domain}");
         assert_eq!(BusinessEmail::parse(&too_long), Err(EmailError::TooLong));
+    }
+
+    #[test]
+    fn a_login_address_may_be_as_long_as_any_address() {
+        // 1 + 1 + 252 bytes: three 63-character labels and a 60-byte tail.
+        let domain = format!("{0}.{0}.{0}.{1}.com", "x".repeat(63), "y".repeat(56));
+        assert_eq!(normalize_login_email(&format!("a@{domain}")).map(|a| a.len()), Some(254));
+        assert_eq!(normalize_login_email(&format!("ab@{domain}")), None);
     }
 
     #[test]
@@ -328,7 +410,8 @@ mod tests {
         );
         let disposable = BusinessEmail::parse("jane@mailinator.com").unwrap_err();
         assert!(disposable.to_string().contains("business email address"));
-        assert!(EmailError::TooLong.to_string().contains("254"));
+        assert!(EmailError::TooLong.to_string().contains("128"));
+        assert!(EmailError::Unsupported.to_string().contains("before the @"));
         assert!(EmailError::Invalid.to_string().contains("name@company.com"));
     }
 
@@ -380,7 +463,41 @@ mod tests {
         (local_part(), business_domain()).prop_map(|(local, domain)| format!("{local}@{domain}"))
     }
 
+    /// The email-username check of the emulator (moto's `FORMATS["email"]`, applied with
+    /// `re.fullmatch`), written out independently of [`is_identity_compatible`]:
+    /// `\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b`, at most 128 characters. The
+    /// leading `\b` wants a word character (letter, digit, `_`) first.
+    fn cognito_takes(address: &str) -> bool {
+        let Some(at) = address.find('@') else { return false };
+        let (local, rest) = (&address[..at], &address[at + 1..]);
+        let Some(dot) = rest.rfind('.') else { return false };
+        let (host, tld) = (&rest[..dot], &rest[dot + 1..]);
+        address.chars().count() <= 128
+            && local.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && local.chars().all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
+            && !host.is_empty()
+            && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
+            && tld.len() >= 2
+            && tld.chars().all(|c| c.is_ascii_alphabetic() || c == '|')
+    }
+
     proptest! {
+        #[test]
+        fn every_business_address_is_one_the_identity_provider_takes(
+            local in "[ -~]{1,40}",
+            domain in prop_oneof![business_domain(), "[ -~]{1,30}\\.[a-z0-9-]{1,6}"],
+        ) {
+            let raw = format!("{local}@{domain}");
+            match BusinessEmail::parse(&raw) {
+                Ok(email) => prop_assert!(cognito_takes(email.as_ref()), "{:?}", email),
+                Err(EmailError::Unsupported) => {
+                    let normal = normalize_login_email(&raw).unwrap();
+                    prop_assert!(!cognito_takes(&normal) || normal.len() > 128, "{:?}", normal);
+                }
+                Err(_) => {}
+            }
+        }
+
         #[test]
         fn any_address_at_a_listed_free_domain_is_refused(
             local in local_part(),
@@ -432,7 +549,8 @@ mod tests {
                 let address = email.as_ref();
                 prop_assert_eq!(address, address.trim());
                 prop_assert_eq!(address.to_lowercase(), address);
-                prop_assert!(address.len() <= MAX_EMAIL_LENGTH);
+                prop_assert!(address.len() <= MAX_ACCOUNT_EMAIL_LENGTH);
+                prop_assert!(cognito_takes(address), "Cognito would refuse {:?}", address);
                 prop_assert_eq!(BusinessEmail::parse(address), Ok(email.clone()));
                 let login = normalize_login_email(&raw);
                 prop_assert_eq!(login.as_deref(), Some(address));

@@ -26,6 +26,11 @@ impl FieldErrors {
         self.0.get(field).map(String::as_str)
     }
 
+    /// Each field and what is wrong with it, by field name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(field, message)| (field.as_str(), message.as_str()))
+    }
+
     pub fn single(field: &str, message: impl Into<String>) -> Self {
         let mut errors = Self::new();
         errors.add(field, message);
@@ -92,6 +97,10 @@ impl std::fmt::Display for Text {
     }
 }
 
+/// The longest website address kept once normalised (`https://` added, non-ASCII
+/// percent-encoded); what is typed is at most 200 characters.
+pub const MAX_WEBSITE_URL: usize = 2048;
+
 /// A business website, `http(s)` only; `example.com` is read as `https://example.com`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(transparent)]
@@ -103,7 +112,8 @@ impl Website {
         let candidate = if text.0.contains("://") { text.0 } else { format!("https://{}", text.0) };
         let url = url::Url::parse(&candidate).map_err(|_| TextError::Website)?;
         let host_ok = url.host_str().is_some_and(|h| h.contains('.') && !h.starts_with('.'));
-        if !matches!(url.scheme(), "http" | "https") || !host_ok {
+        // Normalising percent-encodes what is not ASCII: bound what is stored and shown.
+        if !matches!(url.scheme(), "http" | "https") || !host_ok || url.as_str().len() > MAX_WEBSITE_URL {
             return Err(TextError::Website);
         }
         Ok(Self(url.to_string()))
@@ -161,6 +171,15 @@ mod tests {
         assert_eq!(Website::parse(Some("acme.io")).unwrap().as_ref(), "https://acme.io/");
         assert!(Website::parse(Some("javascript:alert(1)")).is_err());
         assert!(Website::parse(Some("localhost")).is_err());
+    }
+
+    #[test]
+    fn a_website_is_at_most_2048_characters_once_normalised() {
+        // 200 typed characters of four-byte letters become 2400 percent-encoded ones.
+        let typed = format!("acme.io/{}", "𝔸".repeat(192));
+        assert_eq!(Website::parse(Some(&typed)), Err(TextError::Website));
+        let fits = format!("acme.io/{}", "𝔸".repeat(150));
+        assert!(Website::parse(Some(&fits)).unwrap().as_ref().len() <= MAX_WEBSITE_URL);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Handlers only admins may use (the use cases check the role): "Pending Approvals" (count,
-//! list, approve, reject), writing a business's health checks, and maintaining the catalog.
+//! list, approve, reject), writing a business's health checks, maintaining the catalog, and
+//! the emails that could not be sent (`GET /admin/outbox?status=dead`).
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -10,10 +11,10 @@ use super::dashboard::{HealthCheckView, ProductView};
 use super::edge::{Answer, Listing, caller, json_response, limit, ok, path_param, query, read_body, respond};
 use crate::app::approvals::{self, RejectForm};
 use crate::app::dashboard::{self, HealthCheckForm};
-use crate::app::{App, AppError, catalog};
+use crate::app::{App, AppError, catalog, dead_letters};
 use crate::domain::account::AccountKind;
-use crate::domain::ids::{BusinessId, RequestId, UserId};
-use crate::domain::records::{RequestStatus, SignUpRequest};
+use crate::domain::ids::{BusinessId, OutboxId, RequestId, UserId};
+use crate::domain::records::{EmailKind, OutboxMessage, RequestStatus, SignUpRequest};
 
 #[derive(Debug, Serialize)]
 struct PendingCount {
@@ -121,6 +122,47 @@ pub async fn upsert_product(app: &App, req: Request) -> Answer {
         let (product, created) = catalog::upsert(app, &caller, &path_param(&req, "product_id"), &form).await?;
         let status = if created { StatusCode::CREATED } else { StatusCode::OK };
         Ok(json_response(status, &ProductView::from(&product)))
+    })
+    .await
+}
+
+/// One dead-lettered email as an admin sees it: to whom, which email, how often it was
+/// tried and why the last try failed. Never its template values or link.
+#[derive(Debug, Serialize)]
+struct DeadLetterView {
+    outbox_id: OutboxId,
+    to: String,
+    kind: EmailKind,
+    status: &'static str,
+    attempts: u32,
+    last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+}
+
+impl From<&OutboxMessage> for DeadLetterView {
+    fn from(m: &OutboxMessage) -> Self {
+        Self {
+            outbox_id: m.outbox_id.clone(),
+            to: m.to.clone(),
+            kind: m.kind,
+            status: "dead",
+            attempts: m.attempts,
+            last_error: m.last_error.clone(),
+            created_at: m.created_at,
+        }
+    }
+}
+
+pub async fn list_outbox(app: &App, req: Request) -> Answer {
+    respond("list-outbox", &req, async {
+        let caller = caller(app, &req).await?;
+        match query(&req, "status").as_deref() {
+            None | Some("dead") => {}
+            Some(_) => return Err(AppError::BadRequest("status must be dead.".into())),
+        }
+        let page = dead_letters::list(app, &caller, query(&req, "cursor").as_deref(), limit(&req)?).await?;
+        ok(&Listing::of(&page.items, page.next_cursor, DeadLetterView::from))
     })
     .await
 }

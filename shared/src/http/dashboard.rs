@@ -295,6 +295,9 @@ pub async fn request_product(app: &App, req: Request) -> Answer {
 
 // ---- the "Zscaler Products Request" page and quotes -----------------------------------------
 
+/// The most events of a product's history an answer carries: the latest ones.
+pub const MAX_HISTORY: usize = 50;
+
 #[derive(Debug, Serialize)]
 struct EventView {
     action: ProductAction,
@@ -350,7 +353,8 @@ impl ProductRequestView {
                 status: s.quote_status,
                 requested_at: s.quote_at,
             }),
-            history: s.history.iter().map(EventView::from).collect(),
+            // The latest MAX_HISTORY events, oldest first (infra/openapi.yaml documents the bound).
+            history: s.history.iter().skip(s.history.len().saturating_sub(MAX_HISTORY)).map(EventView::from).collect(),
         }
     }
 }

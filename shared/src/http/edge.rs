@@ -3,6 +3,8 @@
 //! [`ok`], [`created`], [`page`]), and the one place where [`AppError`] becomes a response.
 //! It imports no handler module, so the handler modules never import each other.
 
+use std::collections::BTreeMap;
+
 use lambda_http::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::request::RequestContext;
@@ -282,7 +284,22 @@ struct ErrorBody<'a> {
     error: &'static str,
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<&'a FieldErrors>,
+    fields: Option<BTreeMap<&'a str, String>>,
+}
+
+/// The longest message an error body carries (`infra/openapi.yaml`, `Error`): messages may
+/// quote what the client sent (a body's parse error does), and an answer stays bounded.
+pub const MAX_ERROR_MESSAGE_CHARS: usize = 1000;
+
+fn bounded(text: &str) -> String {
+    match text.char_indices().nth(MAX_ERROR_MESSAGE_CHARS - 1) {
+        Some((at, _)) if text.len() > at + 1 => format!("{}…", &text[..at]),
+        _ => text.to_owned(),
+    }
+}
+
+fn bounded_fields(fields: &FieldErrors) -> BTreeMap<&str, String> {
+    fields.iter().map(|(field, message)| (field, bounded(message))).collect()
 }
 
 /// The JSON response of an error. 5xx bodies are generic; their cause chain is logged.
@@ -291,10 +308,10 @@ pub fn error_response(error: &AppError) -> Response<Body> {
         tracing::error!(error = ?cause, "A dependency failed");
     }
     let fields = match error {
-        AppError::Validation(fields) => Some(fields),
+        AppError::Validation(fields) => Some(bounded_fields(fields)),
         _ => None,
     };
-    let body = ErrorBody { error: error.code(), message: error.message(), fields };
+    let body = ErrorBody { error: error.code(), message: bounded(&error.message()), fields };
     let mut response = json_response(error.status(), &body);
     match error {
         AppError::Unauthenticated => {
@@ -306,6 +323,23 @@ pub fn error_response(error: &AppError) -> Response<Body> {
         _ => {}
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_message_is_cut_to_its_bound_at_a_character_boundary() {
+        let long = "é".repeat(5000);
+        let response = error_response(&AppError::BadRequest(long));
+        let Body::Text(text) = response.body() else { panic!("a text body") };
+        let body: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(body["message"].as_str().unwrap().chars().count(), MAX_ERROR_MESSAGE_CHARS);
+        let short = error_response(&AppError::BadRequest("Short.".into()));
+        let Body::Text(text) = short.body() else { panic!("a text body") };
+        assert!(text.contains("\"Short.\""));
+    }
 }
 
 /// The page for a link that cannot be used.

@@ -7,7 +7,7 @@
 //! - [`dashboard`]: the pages customers and partners share (profile, products, requests,
 //!   quotes, health checks, catalog, audit trail);
 //! - [`customers`]: customers a partner manages, and "Log in as customer";
-//! - [`admin`]: approvals, health-check editing, catalog maintenance.
+//! - [`admin`]: approvals, health-check editing, catalog maintenance, dead-lettered emails.
 //!
 //! Handler modules import [`edge`] and never each other's handlers; [`dispatch`] (the local
 //! router's way in) is the only place that knows them all.
@@ -45,6 +45,7 @@ pub async fn dispatch(function: &str, app: &App, req: Request) -> Answer {
         "reject" => admin::reject(app, req).await,
         "upsert-health-check" => admin::upsert_health_check(app, req).await,
         "upsert-product" => admin::upsert_product(app, req).await,
+        "list-outbox" => admin::list_outbox(app, req).await,
         "create-customer" => customers::create_customer(app, req).await,
         "update-customer" => customers::update_customer(app, req).await,
         "start-impersonation" => customers::start_impersonation(app, req).await,

@@ -93,6 +93,7 @@ pub const ROUTES: &[Route] = &[
     route("revokeInvitation", "DELETE", "/partners/invitations/{invitation_id}", "revoke-invitation", SignedIn),
     route("listAuditEvents", "GET", "/business/audit", "list-audit", SignedIn),
     route("listAllAuditEvents", "GET", "/admin/audit", "list-audit", SignedIn),
+    route("listOutbox", "GET", "/admin/outbox", "list-outbox", SignedIn),
 ];
 
 /// Functions that also have a Lambda function URL, because email links land on them.

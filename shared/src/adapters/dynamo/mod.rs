@@ -25,6 +25,7 @@ use crate::domain::token::{TokenHash, TokenPurpose};
 
 mod customers;
 mod dashboard;
+mod dead_letters;
 
 type Item = HashMap<String, AttributeValue>;
 

@@ -1,0 +1,33 @@
+//! Dead-lettered emails: the ones the outbox could not send after every attempt. Each raises
+//! the `DeadLetteredEmailsAlarm` (template.yaml); admins list them here to act on them (a
+//! mistyped address, a refused recipient), oldest problem last.
+
+use super::{App, AppError, Caller};
+use crate::adapters::dynamo::Page;
+use crate::domain::account::Role;
+use crate::domain::records::OutboxMessage;
+
+/// The largest page.
+pub const MAX_PAGE: i32 = 100;
+
+/// One page of dead-lettered emails, most recently given up first. Admins only, never
+/// under an impersonation.
+///
+/// # Errors
+/// `Forbidden` for anyone but an admin; `BadRequest` for a cursor that is not one of ours.
+#[tracing::instrument(name = "List dead-lettered emails", skip_all)]
+pub async fn list(
+    app: &App,
+    caller: &Caller,
+    cursor: Option<&str>,
+    limit: i32,
+) -> Result<Page<OutboxMessage>, AppError> {
+    caller.require(Role::Admin)?;
+    if caller.actor.is_some() {
+        return Err(AppError::Forbidden);
+    }
+    app.store
+        .list_dead_letters(cursor, limit.clamp(1, MAX_PAGE))
+        .await?
+        .map_err(|_| AppError::BadRequest("The cursor is not valid; start again without it.".into()))
+}
