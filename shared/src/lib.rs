@@ -2,7 +2,7 @@
 //!
 //! It reads top-down:
 //! - [`domain`]: types and rules (business email, passwords, link tokens, records); no I/O.
-//! - [`adapters`]: DynamoDB ([`adapters::dynamo::Store`]), Cognito, SES and the JWT verifier.
+//! - [`adapters`]: DynamoDB ([`adapters::dynamo::DynamoStore`]), Cognito, SES and the JWT verifier.
 //!   They take and return domain types; no SDK type leaves them.
 //! - [`app`]: the use cases, one module per workflow step, and [`app::App`], the clients
 //!   built once per cold start.
@@ -21,5 +21,6 @@ pub mod domain;
 pub mod http;
 #[cfg(feature = "local")]
 pub mod local;
+pub mod ports;
 pub mod telemetry;
 pub mod templates;

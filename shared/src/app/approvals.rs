@@ -9,14 +9,12 @@ use serde_json::json;
 
 use super::outbox::{self, deliver};
 use super::{App, AppError, Caller, audit, now};
-use crate::adapters::dynamo::{Page, WriteError};
 use crate::domain::account::{AccountKind, Role, UserStatus};
 use crate::domain::fields::{FieldErrors, Text};
 use crate::domain::ids::{BusinessId, RequestId};
 use crate::domain::records::{Business, EmailKind, PartnerLink, RequestStatus, SignUpRequest, User};
 use crate::domain::token::TokenPurpose;
-
-pub const MAX_PAGE: i32 = 100;
+use crate::ports::{MAX_PAGE, Page, WriteError};
 
 pub async fn count_pending(app: &App, caller: &Caller) -> Result<u64, AppError> {
     caller.require(Role::Admin)?;
@@ -31,10 +29,7 @@ pub async fn list(
     limit: i32,
 ) -> Result<Page<SignUpRequest>, AppError> {
     caller.require(Role::Admin)?;
-    app.store
-        .list_requests(status, cursor, limit.clamp(1, MAX_PAGE))
-        .await?
-        .map_err(|_| AppError::BadRequest("The cursor is not valid; start again without it.".into()))
+    Ok(app.store.list_requests(status, cursor, limit.clamp(1, MAX_PAGE)).await??)
 }
 
 async fn pending_request(app: &App, caller: &Caller, id: &str) -> Result<SignUpRequest, AppError> {

@@ -19,13 +19,13 @@ use time::Duration;
 
 use super::outbox::{self, deliver};
 use super::{App, AppError, Caller, audit, now};
-use crate::adapters::dynamo::WriteError;
 use crate::domain::account::{AccountKind, PartnerType, Role, UserStatus};
 use crate::domain::email::BusinessEmail;
 use crate::domain::fields::{FieldErrors, Text};
 use crate::domain::ids::BusinessId;
 use crate::domain::records::{Business, EmailKind, Impersonation, PartnerLink, User};
 use crate::domain::token::{LinkToken, TokenPurpose};
+use crate::ports::WriteError;
 
 /// How long an impersonation lasts; it is never renewed.
 pub const IMPERSONATION_MINUTES: i64 = 30;

@@ -8,10 +8,9 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::dashboard::{MAX_PAGE, acting, actor, bad_cursor};
+use super::dashboard::{acting, actor};
 use super::outbox::{self, deliver};
 use super::{App, AppError, Caller, now};
-use crate::adapters::dynamo::{Page, WriteError};
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::catalog::{
     Note, Priority, Product, ProductAction, ProductEvent, ProductId, ProductState, Quote, QuoteId, QuoteStatus,
@@ -19,6 +18,7 @@ use crate::domain::catalog::{
 };
 use crate::domain::fields::FieldErrors;
 use crate::domain::records::EmailKind;
+use crate::ports::{MAX_PAGE, Page, WriteError};
 
 /// The most admins a quote request emails (one transaction holds every email).
 const MAX_ADMIN_EMAILS: i32 = 50;
@@ -177,8 +177,7 @@ pub async fn list_requests(
     limit: i32,
 ) -> Result<Page<ProductRequest>, AppError> {
     let business = acting(app, caller).await?.business_id;
-    let page =
-        app.store.list_product_requests(&business, cursor, limit.clamp(1, MAX_PAGE)).await?.map_err(bad_cursor)?;
+    let page = app.store.list_product_requests(&business, cursor, limit.clamp(1, MAX_PAGE)).await??;
     let catalog: HashMap<ProductId, Product> =
         app.store.all_products().await?.into_iter().map(|p| (p.product_id.clone(), p)).collect();
     let items = page

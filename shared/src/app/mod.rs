@@ -18,18 +18,19 @@ use aws_config::SdkConfig;
 use time::OffsetDateTime;
 
 use crate::adapters::cognito::Identity;
-use crate::adapters::dynamo::{Store, WriteError};
+use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::jwt::Verifier;
 use crate::adapters::ses::Mailer;
 use crate::config::Config;
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::fields::FieldErrors;
 use crate::domain::records::User;
+use crate::ports::{BadCursor, WriteError};
 
 /// Everything a handler needs, built once per cold start and shared by every invocation.
 pub struct App {
     pub config: Config,
-    pub store: Store,
+    pub store: DynamoStore,
     pub identity: Identity,
     pub mailer: Mailer,
     pub verifier: Verifier,
@@ -38,7 +39,7 @@ pub struct App {
 impl App {
     /// Builds the SDK clients from the shared AWS configuration.
     pub fn new(config: Config, sdk: &SdkConfig) -> Self {
-        let store = Store::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let identity = Identity::new(
             aws_sdk_cognitoidentityprovider::Client::new(sdk),
             &config.user_pool_id,
@@ -116,6 +117,12 @@ impl From<WriteError> for AppError {
             WriteError::Conflict(at) => Self::Unavailable(anyhow::anyhow!("unexpected write conflict at {at:?}")),
             WriteError::Unexpected(e) => Self::Unavailable(e),
         }
+    }
+}
+
+impl From<BadCursor> for AppError {
+    fn from(_: BadCursor) -> Self {
+        Self::BadRequest("The cursor is not valid; start again without it.".into())
     }
 }
 

@@ -9,13 +9,13 @@ use super::outbox::{self, deliver};
 use super::{App, AppError, Caller, Limit, audit, enforce_limits, now};
 
 const RESENDS_PER_BUSINESS: Limit = Limit { name: "resend-business", max: 20, window_secs: 3600 };
-use crate::adapters::dynamo::{Page, WriteError};
 use crate::domain::account::{PartnerType, Role};
 use crate::domain::email::BusinessEmail;
 use crate::domain::fields::{FieldErrors, Text};
 use crate::domain::ids::InvitationId;
 use crate::domain::records::{EmailKind, Invitation, InvitationStatus, PartnerLink};
 use crate::domain::token::TokenPurpose;
+use crate::ports::{MAX_PAGE, Page, WriteError};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -136,10 +136,7 @@ pub async fn invite(app: &App, caller: &Caller, form: &InviteForm) -> Result<(In
 
 pub async fn list(app: &App, caller: &Caller, cursor: Option<&str>, limit: i32) -> Result<Page<PartnerLink>, AppError> {
     caller.require(Role::Customer)?;
-    app.store
-        .list_partners(&caller.user.business_id, cursor, limit.clamp(1, 100))
-        .await?
-        .map_err(|_| AppError::BadRequest("The cursor is not valid; start again without it.".into()))
+    Ok(app.store.list_partners(&caller.user.business_id, cursor, limit.clamp(1, MAX_PAGE)).await??)
 }
 
 /// What an invitation link's token stands for: the invitation and the generation of its
@@ -170,10 +167,7 @@ pub async fn list_invitations(
     limit: i32,
 ) -> Result<Page<Invitation>, AppError> {
     caller.require(Role::Customer)?;
-    app.store
-        .list_invitations_page(&caller.user.business_id, cursor, limit.clamp(1, 100))
-        .await?
-        .map_err(|_| AppError::BadRequest("The cursor is not valid; start again without it.".into()))
+    Ok(app.store.list_invitations(&caller.user.business_id, cursor, limit.clamp(1, MAX_PAGE)).await??)
 }
 
 async fn own_invitation(app: &App, caller: &Caller, id: &str) -> Result<Invitation, AppError> {

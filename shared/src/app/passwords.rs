@@ -10,7 +10,6 @@ use serde_json::json;
 
 use super::outbox::{self, deliver};
 use super::{App, AppError, Limit, LinkProblem, enforce_limits, now};
-use crate::adapters::dynamo::WriteError;
 use crate::domain::account::UserStatus;
 use crate::domain::email::normalize_login_email;
 use crate::domain::fields::FieldErrors;
@@ -18,6 +17,7 @@ use crate::domain::ids::UserId;
 use crate::domain::password::{NewPassword, PasswordError};
 use crate::domain::records::{EmailKind, StoredToken, User};
 use crate::domain::token::{LinkToken, TokenHash, TokenPurpose};
+use crate::ports::WriteError;
 
 const REDEMPTIONS_PER_ADDRESS: Limit = Limit { name: "redeem-ip", max: 30, window_secs: 900 };
 const FORGOT_PER_ADDRESS: Limit = Limit { name: "forgot-ip", max: 20, window_secs: 900 };

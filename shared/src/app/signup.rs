@@ -8,13 +8,13 @@ use serde_json::json;
 
 use super::outbox::{self, deliver};
 use super::{App, AppError, Limit, LinkProblem, enforce_limits, now};
-use crate::adapters::dynamo::WriteError;
 use crate::domain::account::AccountKind;
 use crate::domain::email::BusinessEmail;
 use crate::domain::fields::{FieldErrors, Phone, Text, Website};
 use crate::domain::ids::{BusinessId, InvitationId, RequestId};
 use crate::domain::records::{EmailKind, EmailOwner, InvitationRef, InvitationStatus, RequestStatus, SignUpRequest};
 use crate::domain::token::{LinkToken, TokenHash, TokenPurpose};
+use crate::ports::WriteError;
 
 const SIGN_UPS_PER_ADDRESS: Limit = Limit { name: "signup-ip", max: 30, window_secs: 3600 };
 

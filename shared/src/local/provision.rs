@@ -250,7 +250,7 @@ pub async fn seed_admin(app: &App, email: &str, password: &str) -> anyhow::Resul
     };
     match app.store.create_user(&user, None).await {
         Ok(()) => app.store.register_admin(&user).await,
-        Err(crate::adapters::dynamo::WriteError::Conflict(_)) => Ok(()),
-        Err(crate::adapters::dynamo::WriteError::Unexpected(e)) => Err(e),
+        Err(crate::ports::WriteError::Conflict(_)) => Ok(()),
+        Err(crate::ports::WriteError::Unexpected(e)) => Err(e),
     }
 }

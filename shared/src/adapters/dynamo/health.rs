@@ -1,0 +1,31 @@
+//! Health checks of customer businesses (one item per kind), written by admins.
+
+use super::attrs::{record, s};
+use super::read::Query;
+use super::write::Write;
+use super::{DynamoStore, keys};
+use crate::domain::catalog::HealthCheck;
+use crate::domain::ids::BusinessId;
+use crate::ports::{BadCursor, Page, WriteError};
+
+impl DynamoStore {
+    /// Adds or replaces a health check of a customer business (one transaction with a check
+    /// that the business exists and is a customer). Conflict at 0: no such customer.
+    pub async fn put_health_check(&self, check: &HealthCheck) -> Result<(), WriteError> {
+        let writes = vec![
+            Write::check(&keys::profile(&check.business_id)).when("#kind = :customer").bind(":customer", s("customer")),
+            Write::put(record(&keys::health_check(&check.business_id, check.kind), check)?),
+        ];
+        self.transact(writes, "Failed to store a health check").await
+    }
+
+    pub async fn list_health_checks(
+        &self,
+        business: &BusinessId,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> anyhow::Result<Result<Page<HealthCheck>, BadCursor>> {
+        let query = Query::table(keys::business(business)).prefix(keys::HEALTH_PREFIX);
+        self.page(&query, cursor, limit, "Failed to list health checks").await
+    }
+}

@@ -1,0 +1,120 @@
+//! Sign-up requests ("Create Account Requests") and their decisions. A request holds its
+//! email through a marker; deciding it is one transaction that holds only while the
+//! request is still pending.
+
+use super::attrs::{record, record_with, s};
+use super::read::Query;
+use super::write::Write;
+use super::{DynamoStore, audit, keys, outbox, partners, profiles, tokens, users};
+use crate::domain::ids::RequestId;
+use crate::domain::records::{
+    AuditEvent, Business, EmailOwner, InvitationStatus, OutboxMessage, PartnerLink, RequestStatus, SignUpRequest, User,
+};
+use crate::domain::token::{TokenHash, TokenPurpose};
+use crate::ports::{BadCursor, Page, WriteError};
+
+/// The request as decided, replacing the pending one only while it is still pending.
+fn decide(request: &SignUpRequest) -> anyhow::Result<Write> {
+    let item = record_with(&keys::request(&request.request_id), request, keys::request_index(request))?;
+    Ok(Write::put(item).when("#status = :pending").bind(":pending", s("pending")))
+}
+
+impl DynamoStore {
+    /// Stores a new request, claims its email (one account or request per email) and queues
+    /// its email in one transaction; with an invitation token, consumes that token too.
+    /// Conflict positions: 0 = the email is taken, 3 = the invitation token is not usable.
+    pub async fn create_signup_request(
+        &self,
+        request: &SignUpRequest,
+        invitation_token: Option<&TokenHash>,
+        outbox: &OutboxMessage,
+    ) -> Result<(), WriteError> {
+        let owner = EmailOwner::Request { request_id: request.request_id.clone() };
+        let mut writes = vec![
+            users::claim_email(&request.email, &owner)?,
+            Write::put_new(record_with(&keys::request(&request.request_id), request, keys::request_index(request))?),
+            outbox::queue(outbox)?,
+        ];
+        if let Some(hash) = invitation_token {
+            writes.push(tokens::redeem(hash, TokenPurpose::Invitation)?);
+        }
+        self.transact(writes, "Failed to store the sign-up request").await
+    }
+
+    pub async fn get_request(&self, id: &RequestId) -> anyhow::Result<Option<SignUpRequest>> {
+        self.get(&keys::request(id), "Failed to read a sign-up request").await
+    }
+
+    /// Requests with a status, oldest first.
+    pub async fn list_requests(
+        &self,
+        status: RequestStatus,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> anyhow::Result<Result<Page<SignUpRequest>, BadCursor>> {
+        let query = Query::index(keys::requests_with(status));
+        self.page(&query, cursor, limit, "Failed to list sign-up requests").await
+    }
+
+    /// How many requests have a status (a COUNT query over the status index).
+    pub async fn count_requests(&self, status: RequestStatus) -> anyhow::Result<u64> {
+        self.count(&Query::index(keys::requests_with(status)), "Failed to count sign-up requests").await
+    }
+
+    /// Approves a pending request: the request (only if still pending), the user, its
+    /// business, the email now owned by the user, the links of an invited partner, and the
+    /// set-password email, all or nothing. Conflict at 0: it was no longer pending.
+    pub async fn approve_request(
+        &self,
+        request: &SignUpRequest,
+        user: &User,
+        business: &Business,
+        link: Option<&PartnerLink>,
+        outbox: &OutboxMessage,
+        audits: &[AuditEvent],
+    ) -> Result<(), WriteError> {
+        let owner = EmailOwner::User { user_id: user.user_id.clone() };
+        let mut writes = vec![
+            decide(request)?,
+            users::new_user(user)?,
+            profiles::new_business(business)?,
+            Write::put(record(&keys::email(&request.email), &owner)?)
+                .when("#request_id = :rid")
+                .bind(":rid", s(request.request_id.as_ref())),
+            outbox::queue(outbox)?,
+        ];
+        for event in audits {
+            writes.push(audit::record_event(event)?);
+        }
+        if let Some(link) = link {
+            writes.extend(partners::link(link)?);
+            if let Some(invitation_id) = &link.invitation_id {
+                writes.push(partners::set_invitation_status(
+                    &link.customer_id,
+                    invitation_id,
+                    InvitationStatus::Accepted,
+                )?);
+            }
+        }
+        self.transact(writes, "Failed to store the approval").await
+    }
+
+    /// Rejects a pending request and frees its email for a new sign-up. Conflict at 0: it was
+    /// no longer pending.
+    pub async fn reject_request(
+        &self,
+        request: &SignUpRequest,
+        outbox: &OutboxMessage,
+        audit: &AuditEvent,
+    ) -> Result<(), WriteError> {
+        let writes = vec![
+            decide(request)?,
+            Write::delete(&keys::email(&request.email))
+                .when("#request_id = :rid")
+                .bind(":rid", s(request.request_id.as_ref())),
+            outbox::queue(outbox)?,
+            audit::record_event(audit)?,
+        ];
+        self.transact(writes, "Failed to store the rejection").await
+    }
+}
