@@ -14,7 +14,7 @@ use crate::domain::fields::{FieldErrors, Text};
 use crate::domain::ids::{BusinessId, RequestId};
 use crate::domain::records::{Business, EmailKind, PartnerLink, RequestStatus, SignUpRequest, User};
 use crate::domain::token::TokenPurpose;
-use crate::ports::{MAX_PAGE, Page, WriteError};
+use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 
 pub async fn count_pending(app: &App, caller: &Caller) -> Result<u64, AppError> {
     caller.require(Role::Admin)?;
@@ -128,7 +128,7 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
             deliver(app, &email.outbox_id).await;
             Ok(approved)
         }
-        Err(WriteError::Conflict(at)) if at.contains(&0) => {
+        Err(WriteError::Conflict(Conflict::AlreadyDecided)) => {
             // Decided meanwhile (a double click, another admin): report what happened.
             let current = app.store.get_request(&request.request_id).await?.ok_or(AppError::NotFound("request"))?;
             already(&current, RequestStatus::Approved)
@@ -177,7 +177,7 @@ pub async fn reject(app: &App, caller: &Caller, id: &str, form: &RejectForm) -> 
             deliver(app, &email.outbox_id).await;
             Ok(rejected)
         }
-        Err(WriteError::Conflict(at)) if at.contains(&0) => {
+        Err(WriteError::Conflict(Conflict::AlreadyDecided)) => {
             let current = app.store.get_request(&request.request_id).await?.ok_or(AppError::NotFound("request"))?;
             already(&current, RequestStatus::Rejected)
         }

@@ -11,7 +11,7 @@ use crate::domain::fields::FieldErrors;
 use crate::domain::ids::BusinessId;
 use crate::domain::profile::{ActiveBusiness, BusinessProfile, ProfileEdit, ProfileForm};
 use crate::domain::records::{Invitation, InvitationStatus, PartnerLink};
-use crate::ports::{MAX_PAGE, Page, WriteError};
+use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 
 /// A rename updates the profile and each partner's side of its link in one transaction,
 /// which holds at most 100 writes.
@@ -127,7 +127,7 @@ pub async fn set_active_business(
             tracing::info!(business_id = %active.business_id, "Active business chosen");
             Ok(link)
         }
-        Err(WriteError::Conflict(_)) => Err(AppError::NotFound("business")),
+        Err(WriteError::Conflict(Conflict::NotLinked)) => Err(AppError::NotFound("business")),
         Err(e) => Err(e.into()),
     }
 }
@@ -186,11 +186,11 @@ pub async fn update_profile(app: &App, caller: &Caller, form: &ProfileForm) -> R
             tracing::info!(business_id = %business, version = expected + 1, "Business profile saved");
             profile_view(app, &business).await
         }
-        Err(WriteError::Conflict(at)) if at.contains(&0) => {
+        Err(WriteError::Conflict(Conflict::VersionConflict)) => {
             let now = app.store.get_profile(&business).await?.map_or(expected + 1, |p| p.version);
             Err(version_conflict(now))
         }
-        Err(WriteError::Conflict(_)) => Err(AppError::conflict(
+        Err(WriteError::Conflict(Conflict::PartnersChanged)) => Err(AppError::conflict(
             "partners_changed",
             "The business's partners changed while saving; reload the profile and save again.",
         )),
@@ -303,7 +303,7 @@ pub async fn upsert_health_check(
             tracing::info!(business_id = %check.business_id, "Health check saved");
             Ok(check)
         }
-        Err(WriteError::Conflict(_)) => Err(AppError::NotFound("business")),
+        Err(WriteError::Conflict(Conflict::NotACustomer)) => Err(AppError::NotFound("business")),
         Err(e) => Err(e.into()),
     }
 }

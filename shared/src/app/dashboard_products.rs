@@ -18,7 +18,7 @@ use crate::domain::catalog::{
 };
 use crate::domain::fields::FieldErrors;
 use crate::domain::records::EmailKind;
-use crate::ports::{MAX_PAGE, Page, WriteError};
+use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 
 /// The most admins a quote request emails (one transaction holds every email).
 const MAX_ADMIN_EMAILS: i32 = 50;
@@ -154,7 +154,7 @@ pub async fn request(app: &App, caller: &Caller, product_id: &str) -> Result<(Pr
     let event = ProductEvent { action: ProductAction::Requested, priority: None, by: actor(caller), at: now() };
     let outcome = match app.store.request_product(&business, &product.product_id, &event, &caller.user.email).await {
         Ok(()) => Requested::Now,
-        Err(WriteError::Conflict(_)) => Requested::Already,
+        Err(WriteError::Conflict(Conflict::AlreadyRequested)) => Requested::Already,
         Err(e) => return Err(e.into()),
     };
     let state = app.store.get_product_state(&business, &product.product_id).await?.unwrap_or_default();
@@ -253,7 +253,7 @@ pub async fn request_quote(app: &App, caller: &Caller, product_id: &str, form: &
     let event = ProductEvent { action: ProductAction::QuoteRequested, priority: None, by, at: quote.created_at };
     match app.store.request_quote(&quote, &event, &emails).await {
         Ok(()) => {}
-        Err(WriteError::Conflict(at)) if at.contains(&0) => return Err(not_requested()),
+        Err(WriteError::Conflict(Conflict::NotRequested)) => return Err(not_requested()),
         Err(e) => return Err(e.into()),
     }
     tracing::info!(quote_id = %quote.quote_id, emails = emails.len(), "Quote requested");

@@ -114,7 +114,9 @@ impl AppError {
 impl From<WriteError> for AppError {
     fn from(e: WriteError) -> Self {
         match e {
-            WriteError::Conflict(at) => Self::Unavailable(anyhow::anyhow!("unexpected write conflict at {at:?}")),
+            WriteError::Conflict(conflict) => {
+                Self::Unavailable(anyhow::anyhow!("unexpected write conflict: {conflict}"))
+            }
             WriteError::Unexpected(e) => Self::Unavailable(e),
         }
     }

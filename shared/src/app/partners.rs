@@ -15,7 +15,7 @@ use crate::domain::fields::{FieldErrors, Text};
 use crate::domain::ids::InvitationId;
 use crate::domain::records::{EmailKind, Invitation, InvitationStatus, PartnerLink};
 use crate::domain::token::TokenPurpose;
-use crate::ports::{MAX_PAGE, Page, WriteError};
+use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -114,7 +114,7 @@ pub async fn invite(app: &App, caller: &Caller, form: &InviteForm) -> Result<(In
                 deliver(app, &email.outbox_id).await;
                 Ok((invitation.invitation_id, InviteOutcome::Linked))
             }
-            Err(WriteError::Conflict(_)) => {
+            Err(WriteError::Conflict(Conflict::AlreadyLinked)) => {
                 Err(AppError::conflict("already_linked", "This partner is already linked to your business."))
             }
             Err(e) => Err(e.into()),
@@ -206,7 +206,7 @@ pub async fn resend(app: &App, caller: &Caller, id: &str) -> Result<Invitation, 
     );
     match app.store.resend_invitation(&invitation, &email).await {
         Ok(()) => {}
-        Err(WriteError::Conflict(_)) => {
+        Err(WriteError::Conflict(Conflict::InvitationChanged)) => {
             let current = own_invitation(app, caller, id).await?;
             return Err(if current.status == InvitationStatus::Pending {
                 AppError::conflict("resent_meanwhile", "This invitation was just resent; try again.")
@@ -238,7 +238,7 @@ pub async fn revoke(app: &App, caller: &Caller, id: &str) -> Result<Invitation, 
     }
     match app.store.revoke_invitation(&caller.user.business_id, &invitation.invitation_id).await {
         Ok(()) => {}
-        Err(WriteError::Conflict(_)) => {
+        Err(WriteError::Conflict(Conflict::InvitationNotPending)) => {
             let current = own_invitation(app, caller, id).await?;
             return if current.status == InvitationStatus::Revoked { Ok(current) } else { Err(not_pending(&current)) };
         }

@@ -8,7 +8,7 @@ use super::write::Write;
 use super::{DynamoStore, keys};
 use crate::domain::ids::BusinessId;
 use crate::domain::records::AuditEvent;
-use crate::ports::{BadCursor, Page};
+use crate::ports::{BadCursor, Conflict, Page};
 
 fn event_item(event: &AuditEvent) -> anyhow::Result<super::attrs::Item> {
     let (key, index) = keys::audit(event);
@@ -17,7 +17,7 @@ fn event_item(event: &AuditEvent) -> anyhow::Result<super::attrs::Item> {
 
 /// Records an event (in the transaction of the change it records).
 pub(super) fn record_event(event: &AuditEvent) -> anyhow::Result<Write> {
-    Ok(Write::put_new(event_item(event)?))
+    Ok(Write::put_new(event_item(event)?, Conflict::Duplicate))
 }
 
 impl DynamoStore {

@@ -6,13 +6,13 @@ use super::read::Query;
 use super::write::Write;
 use super::{DynamoStore, keys};
 use crate::domain::catalog::{Product, ProductId};
-use crate::ports::{BadCursor, Page, WriteError};
+use crate::ports::{BadCursor, Conflict, Page, WriteError};
 
 /// A transaction holds at most 100 writes.
 const MAX_TRANSACTION: usize = 100;
 
 fn new_product(product: &Product) -> anyhow::Result<Write> {
-    Ok(Write::put_new(record(&keys::product(&product.product_id), product)?))
+    Ok(Write::put_new(record(&keys::product(&product.product_id), product)?, Conflict::Duplicate))
 }
 
 fn catalog() -> Query {
@@ -54,8 +54,8 @@ impl DynamoStore {
         for chunk in products.chunks(MAX_TRANSACTION) {
             match self.transact(puts(chunk)?, "Failed to seed the catalog").await {
                 Ok(()) => {}
-                Err(WriteError::Conflict(_)) => all_new = false,
-                Err(WriteError::Unexpected(e)) => return Err(e),
+                Err(WriteError::Conflict(Conflict::Duplicate)) => all_new = false,
+                Err(e) => return Err(e.into()),
             }
         }
         if all_new {
@@ -65,8 +65,8 @@ impl DynamoStore {
         for product in products {
             match self.write(new_product(product)?, "Failed to seed a product").await {
                 Ok(_) => added += 1,
-                Err(WriteError::Conflict(_)) => {}
-                Err(WriteError::Unexpected(e)) => return Err(e),
+                Err(WriteError::Conflict(Conflict::Duplicate)) => {}
+                Err(e) => return Err(e.into()),
             }
         }
         Ok(added)

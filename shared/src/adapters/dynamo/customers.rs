@@ -6,11 +6,11 @@ use super::expr::Expr;
 use super::write::Write;
 use super::{DynamoStore, audit, keys, outbox, partners, profiles, users};
 use crate::domain::records::{AuditEvent, Business, EmailOwner, OutboxMessage, PartnerLink, User};
-use crate::ports::WriteError;
+use crate::ports::{Conflict, WriteError};
 
 impl DynamoStore {
-    /// Creates a customer account for a partner: the email claimed (conflict at 0 when it
-    /// is taken), the user, the business, the partner links, the audit event and the email,
+    /// Creates a customer account for a partner: the email claimed (`EmailTaken` when it is
+    /// taken), the user, the business, the partner links, the audit event and the email,
     /// all or nothing.
     pub async fn create_managed_customer(
         &self,
@@ -42,13 +42,17 @@ impl DynamoStore {
     ) -> Result<(), WriteError> {
         let mut contact = Expr::default();
         contact.set("first_name", s(&user.first_name)).set("last_name", s(&user.last_name));
-        let mut writes = vec![Write::update(&keys::user(&user.user_id), contact).when("attribute_exists(PK)")];
+        let mut writes =
+            vec![Write::update(&keys::user(&user.user_id), contact).when("attribute_exists(PK)", Conflict::Missing)];
         if renamed {
             // A rename is a profile edit too: raising the version makes a concurrent edit of
             // the profile page fail its version check instead of silently undoing it.
             let mut profile = Expr::default();
             profile.set("name", s(&business.name)).increment("version");
-            writes.push(Write::update(&keys::profile(&business.business_id), profile).when("attribute_exists(PK)"));
+            writes.push(
+                Write::update(&keys::profile(&business.business_id), profile)
+                    .when("attribute_exists(PK)", Conflict::Missing),
+            );
             writes.push(profiles::rename_on_link(
                 &keys::customer_of(&link.partner_id, &link.customer_id),
                 &business.name,

@@ -6,14 +6,16 @@ use super::write::Write;
 use super::{DynamoStore, keys};
 use crate::domain::catalog::HealthCheck;
 use crate::domain::ids::BusinessId;
-use crate::ports::{BadCursor, Page, WriteError};
+use crate::ports::{BadCursor, Conflict, Page, WriteError};
 
 impl DynamoStore {
     /// Adds or replaces a health check of a customer business (one transaction with a check
-    /// that the business exists and is a customer). Conflict at 0: no such customer.
+    /// that the business exists and is a customer). `NotACustomer` when it is not.
     pub async fn put_health_check(&self, check: &HealthCheck) -> Result<(), WriteError> {
         let writes = vec![
-            Write::check(&keys::profile(&check.business_id)).when("#kind = :customer").bind(":customer", s("customer")),
+            Write::check(&keys::profile(&check.business_id))
+                .when("#kind = :customer", Conflict::NotACustomer)
+                .bind(":customer", s("customer")),
             Write::put(record(&keys::health_check(&check.business_id, check.kind), check)?),
         ];
         self.transact(writes, "Failed to store a health check").await

@@ -5,7 +5,7 @@ use super::write::Write;
 use super::{DynamoStore, keys};
 use crate::domain::records::Impersonation;
 use crate::domain::token::TokenHash;
-use crate::ports::WriteError;
+use crate::ports::{Conflict, WriteError};
 
 /// Kept a day past its expiry, then deleted by TTL (reads check `expires_at` themselves).
 const TTL_GRACE_SECS: i64 = 86_400;
@@ -13,7 +13,7 @@ const TTL_GRACE_SECS: i64 = 86_400;
 impl DynamoStore {
     pub async fn put_impersonation(&self, hash: &TokenHash, session: &Impersonation) -> anyhow::Result<()> {
         let item = record_with(&keys::impersonation(hash), session, [("ttl", n(session.expires_at + TTL_GRACE_SECS))])?;
-        self.write(Write::put_new(item), "Failed to store an impersonation session").await?;
+        self.write(Write::put_new(item, Conflict::Duplicate), "Failed to store an impersonation session").await?;
         Ok(())
     }
 
@@ -21,9 +21,9 @@ impl DynamoStore {
         self.get(&keys::impersonation(hash), "Failed to read an impersonation session").await
     }
 
-    /// Ends a session. Conflict when it had already ended.
+    /// Ends a session. `AlreadyEnded` when it had already ended.
     pub async fn end_impersonation(&self, hash: &TokenHash) -> Result<(), WriteError> {
-        let write = Write::flip(&keys::impersonation(hash), "ended", true);
+        let write = Write::flip(&keys::impersonation(hash), "ended", true, Conflict::AlreadyEnded);
         self.write(write, "Failed to end an impersonation session").await.map(drop)
     }
 }

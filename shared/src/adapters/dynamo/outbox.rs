@@ -9,7 +9,7 @@ use super::write::Write;
 use super::{DynamoStore, keys};
 use crate::domain::ids::OutboxId;
 use crate::domain::records::{OutboxMessage, OutboxStatus};
-use crate::ports::{BadCursor, Page, WriteError};
+use crate::ports::{BadCursor, Conflict, Page, WriteError};
 
 /// How long a sent message is kept (then deleted by TTL).
 const KEEP_SENT_SECS: i64 = 30 * 86_400;
@@ -21,7 +21,7 @@ fn pending_item(message: &OutboxMessage) -> anyhow::Result<super::attrs::Item> {
 
 /// Queues a new message (in the transaction of the change that causes it).
 pub(super) fn queue(message: &OutboxMessage) -> anyhow::Result<Write> {
-    Ok(Write::put_new(pending_item(message)?))
+    Ok(Write::put_new(pending_item(message)?, Conflict::Duplicate))
 }
 
 impl DynamoStore {
@@ -44,13 +44,14 @@ impl DynamoStore {
             .when(
                 "#status = :pending AND #next_attempt_at <= :now \
                  AND (attribute_not_exists(#lease_until) OR #lease_until < :now)",
+                Conflict::NotClaimable,
             )
             .bind(":pending", s("pending"))
             .bind(":now", n(now));
         match self.write(claim, "Failed to claim an email").await {
             Ok(item) => Ok(Some(from_item(item)?)),
-            Err(WriteError::Conflict(_)) => Ok(None),
-            Err(WriteError::Unexpected(e)) => Err(e),
+            Err(WriteError::Conflict(Conflict::NotClaimable)) => Ok(None),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -59,7 +60,7 @@ impl DynamoStore {
         let mut expr = Expr::default();
         expr.set("status", s("sent")).set("sent_at", n(now)).set("ttl", n(now + KEEP_SENT_SECS));
         expr.remove("GSI1PK").remove("GSI1SK").remove("lease_until");
-        let write = Write::update(&keys::outbox(id), expr).when("attribute_exists(PK)");
+        let write = Write::update(&keys::outbox(id), expr).when("attribute_exists(PK)", Conflict::Missing);
         self.write(write, "Failed to mark an email sent").await?;
         Ok(())
     }
@@ -82,7 +83,8 @@ impl DynamoStore {
             expr.set(attr, v);
         }
         expr.remove("lease_until");
-        let write = Write::update(&keys::outbox(&message.outbox_id), expr).when("attribute_exists(PK)");
+        let write =
+            Write::update(&keys::outbox(&message.outbox_id), expr).when("attribute_exists(PK)", Conflict::Missing);
         self.write(write, "Failed to record a failed email").await?;
         Ok(())
     }

@@ -9,13 +9,13 @@ use super::{DynamoStore, audit, keys, outbox};
 use crate::domain::ids::{BusinessId, InvitationId, UserId};
 use crate::domain::profile::ActiveBusiness;
 use crate::domain::records::{AuditEvent, Invitation, InvitationStatus, OutboxMessage, PartnerLink};
-use crate::ports::{BadCursor, Page, WriteError};
+use crate::ports::{BadCursor, Conflict, Page, WriteError};
 
 /// Both sides of a new link, each only if it does not exist yet.
 pub(super) fn link(link: &PartnerLink) -> anyhow::Result<[Write; 2]> {
     Ok([
-        Write::put_new(record(&keys::partner_of(&link.customer_id, &link.partner_id), link)?),
-        Write::put_new(record(&keys::customer_of(&link.partner_id, &link.customer_id), link)?),
+        Write::put_new(record(&keys::partner_of(&link.customer_id, &link.partner_id), link)?, Conflict::AlreadyLinked),
+        Write::put_new(record(&keys::customer_of(&link.partner_id, &link.customer_id), link)?, Conflict::AlreadyLinked),
     ])
 }
 
@@ -27,11 +27,14 @@ pub(super) fn set_invitation_status(
 ) -> anyhow::Result<Write> {
     let mut expr = Expr::default();
     expr.set("status", s(name_of(&status)?));
-    Ok(Write::update(&keys::invitation(customer, invitation), expr).when("attribute_exists(PK)"))
+    Ok(Write::update(&keys::invitation(customer, invitation), expr).when("attribute_exists(PK)", Conflict::Missing))
 }
 
 fn new_invitation(invitation: &Invitation) -> anyhow::Result<Write> {
-    Ok(Write::put_new(record(&keys::invitation(&invitation.customer_id, &invitation.invitation_id), invitation)?))
+    Ok(Write::put_new(
+        record(&keys::invitation(&invitation.customer_id, &invitation.invitation_id), invitation)?,
+        Conflict::Duplicate,
+    ))
 }
 
 impl DynamoStore {
@@ -42,7 +45,7 @@ impl DynamoStore {
     }
 
     /// Links a partner that already has an account to the customer at once and tells it by
-    /// email. Conflict at 0: they were already linked.
+    /// email. `AlreadyLinked` when they were linked already.
     pub async fn link_existing_partner(
         &self,
         link: &PartnerLink,
@@ -75,26 +78,29 @@ impl DynamoStore {
     }
 
     /// Sends a pending invitation again with a new link: the generation moves on, so links
-    /// of the earlier one stop working. Conflict at 0: no longer pending, or resent
-    /// meanwhile.
+    /// of the earlier one stop working. `InvitationChanged` when it is no longer pending,
+    /// or was resent meanwhile.
     pub async fn resend_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError> {
         let mut expr = Expr::default();
         expr.set("generation", n(i64::from(invitation.generation)));
         expr.set("sent_at", s(invitation.sent_at.map(time_text).unwrap_or_default()));
         let resent = Write::update(&keys::invitation(&invitation.customer_id, &invitation.invitation_id), expr)
-            .when("#status = :pending AND (#generation = :old OR (attribute_not_exists(#generation) AND :old = :zero))")
+            .when(
+                "#status = :pending AND (#generation = :old OR (attribute_not_exists(#generation) AND :old = :zero))",
+                Conflict::InvitationChanged,
+            )
             .bind(":pending", s("pending"))
             .bind(":old", n(i64::from(invitation.generation) - 1))
             .bind(":zero", n(0));
         self.transact(vec![resent, outbox::queue(outbox)?], "Failed to resend the invitation").await
     }
 
-    /// Withdraws a pending invitation. Conflict when it is not pending.
+    /// Withdraws a pending invitation. `InvitationNotPending` when it is not pending.
     pub async fn revoke_invitation(&self, customer: &BusinessId, id: &InvitationId) -> Result<(), WriteError> {
         let mut expr = Expr::default();
         expr.set("status", s("revoked"));
         let write = Write::update(&keys::invitation(customer, id), expr)
-            .when("#status = :pending")
+            .when("#status = :pending", Conflict::InvitationNotPending)
             .bind(":pending", s("pending"));
         self.write(write, "Failed to revoke an invitation").await.map(drop)
     }
@@ -139,10 +145,11 @@ impl DynamoStore {
     }
 
     /// Makes `active.business_id` the partner user's active customer, only while the two
-    /// are linked (one transaction). Conflict at 0: they are not linked.
+    /// are linked (one transaction). `NotLinked` when they are not.
     pub async fn set_active_business(&self, partner: &BusinessId, active: &ActiveBusiness) -> Result<(), WriteError> {
         let writes = vec![
-            Write::check(&keys::customer_of(partner, &active.business_id)).when("attribute_exists(PK)"),
+            Write::check(&keys::customer_of(partner, &active.business_id))
+                .when("attribute_exists(PK)", Conflict::NotLinked),
             Write::put(record(&keys::active_business(partner, &active.user_id), active)?),
         ];
         self.transact(writes, "Failed to set the active business").await

@@ -13,7 +13,7 @@ use super::{DynamoStore, keys, outbox};
 use crate::domain::catalog::{Actor, Note, Priority, ProductEvent, ProductId, ProductState, Quote};
 use crate::domain::ids::BusinessId;
 use crate::domain::records::OutboxMessage;
-use crate::ports::{BadCursor, Page, WriteError};
+use crate::ports::{BadCursor, Conflict, Page, WriteError};
 
 fn products_of(customer: &BusinessId) -> Query {
     Query::table(keys::business(customer)).prefix(keys::PRODUCT_PREFIX)
@@ -66,7 +66,7 @@ impl DynamoStore {
         self.write(write, "Failed to store a priority").await.map(drop)
     }
 
-    /// Records the customer's request for a product, once. Conflict at 0: already requested.
+    /// Records the customer's request for a product, once. `AlreadyRequested` when it was.
     pub async fn request_product(
         &self,
         customer: &BusinessId,
@@ -81,7 +81,7 @@ impl DynamoStore {
         expr.set_if_absent("listed_at", s(time_text(event.at)));
         expr.append("history", event)?;
         let write = Write::update(&keys::product_state(customer, id), expr)
-            .when(format!("attribute_not_exists({})", name("requested_at")));
+            .when(format!("attribute_not_exists({})", name("requested_at")), Conflict::AlreadyRequested);
         self.write(write, "Failed to store a request").await.map(drop)
     }
 
@@ -99,7 +99,7 @@ impl DynamoStore {
     }
 
     /// Stores a quote request and its emails, only while the customer has requested the
-    /// product (one transaction). Conflict at 0: the product is not requested.
+    /// product (one transaction). `NotRequested` when it has not.
     pub async fn request_quote(
         &self,
         quote: &Quote,
@@ -113,8 +113,8 @@ impl DynamoStore {
         expr.append("history", event)?;
         let mut writes = vec![
             Write::update(&keys::product_state(&quote.customer_id, &quote.product_id), expr)
-                .when(format!("attribute_exists({})", name("requested_at"))),
-            Write::put_new(record(&keys::quote(quote), quote)?),
+                .when(format!("attribute_exists({})", name("requested_at")), Conflict::NotRequested),
+            Write::put_new(record(&keys::quote(quote), quote)?, Conflict::Duplicate),
         ];
         for email in emails {
             writes.push(outbox::queue(email)?);

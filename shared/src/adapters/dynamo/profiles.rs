@@ -11,11 +11,11 @@ use super::{DynamoStore, keys};
 use crate::domain::ids::{BusinessId, UserId};
 use crate::domain::profile::{BusinessProfile, ProfileEdit};
 use crate::domain::records::Business;
-use crate::ports::WriteError;
+use crate::ports::{Conflict, WriteError};
 
 /// A new business, only if its id is free.
 pub(super) fn new_business(business: &Business) -> anyhow::Result<Write> {
-    Ok(Write::put_new(record(&keys::profile(&business.business_id), business)?))
+    Ok(Write::put_new(record(&keys::profile(&business.business_id), business)?, Conflict::Duplicate))
 }
 
 /// A business, written whether or not it exists.
@@ -23,11 +23,12 @@ pub(super) fn put_business(business: &Business) -> anyhow::Result<Write> {
     Ok(Write::put(record(&keys::profile(&business.business_id), business)?))
 }
 
-/// Renames the customer on one partner's side of their link, while the link exists.
+/// Renames the customer on one side of a link, while the link exists (`PartnersChanged`
+/// when it is gone).
 pub(super) fn rename_on_link(key: &keys::Key, customer_name: &str) -> Write {
     let mut expr = Expr::default();
     expr.set("customer_name", s(customer_name));
-    Write::update(key, expr).when("attribute_exists(PK)")
+    Write::update(key, expr).when("attribute_exists(PK)", Conflict::PartnersChanged)
 }
 
 fn version_number(version: u64) -> aws_sdk_dynamodb::types::AttributeValue {
@@ -45,7 +46,7 @@ impl DynamoStore {
 
     /// Writes an edit if the stored version is still `expected`, raising it by one; renames
     /// the customer on its partners' side of the links (`partners`) in the same transaction.
-    /// Conflict at 0: someone else saved first.
+    /// `VersionConflict` when someone else saved first, `PartnersChanged` when a link is gone.
     pub async fn update_profile(
         &self,
         business: &BusinessId,
@@ -66,10 +67,10 @@ impl DynamoStore {
         let version = name("version");
         let saved = if expected == 0 {
             Write::update(&keys::profile(business), expr)
-                .when(format!("attribute_exists(PK) AND attribute_not_exists({version})"))
+                .when(format!("attribute_exists(PK) AND attribute_not_exists({version})"), Conflict::VersionConflict)
         } else {
             Write::update(&keys::profile(business), expr)
-                .when(format!("{version} = :expected"))
+                .when(format!("{version} = :expected"), Conflict::VersionConflict)
                 .bind(":expected", version_number(expected))
         };
         let mut writes = vec![saved];

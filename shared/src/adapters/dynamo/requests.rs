@@ -11,18 +11,19 @@ use crate::domain::records::{
     AuditEvent, Business, EmailOwner, InvitationStatus, OutboxMessage, PartnerLink, RequestStatus, SignUpRequest, User,
 };
 use crate::domain::token::{TokenHash, TokenPurpose};
-use crate::ports::{BadCursor, Page, WriteError};
+use crate::ports::{BadCursor, Conflict, Page, WriteError};
 
 /// The request as decided, replacing the pending one only while it is still pending.
 fn decide(request: &SignUpRequest) -> anyhow::Result<Write> {
     let item = record_with(&keys::request(&request.request_id), request, keys::request_index(request))?;
-    Ok(Write::put(item).when("#status = :pending").bind(":pending", s("pending")))
+    Ok(Write::put(item).when("#status = :pending", Conflict::AlreadyDecided).bind(":pending", s("pending")))
 }
 
 impl DynamoStore {
     /// Stores a new request, claims its email (one account or request per email) and queues
     /// its email in one transaction; with an invitation token, consumes that token too.
-    /// Conflict positions: 0 = the email is taken, 3 = the invitation token is not usable.
+    /// `EmailTaken` when the email is taken, `LinkUsed` when the invitation's link is not usable
+    /// (reported first when both are).
     pub async fn create_signup_request(
         &self,
         request: &SignUpRequest,
@@ -32,7 +33,10 @@ impl DynamoStore {
         let owner = EmailOwner::Request { request_id: request.request_id.clone() };
         let mut writes = vec![
             users::claim_email(&request.email, &owner)?,
-            Write::put_new(record_with(&keys::request(&request.request_id), request, keys::request_index(request))?),
+            Write::put_new(
+                record_with(&keys::request(&request.request_id), request, keys::request_index(request))?,
+                Conflict::Duplicate,
+            ),
             outbox::queue(outbox)?,
         ];
         if let Some(hash) = invitation_token {
@@ -63,7 +67,7 @@ impl DynamoStore {
 
     /// Approves a pending request: the request (only if still pending), the user, its
     /// business, the email now owned by the user, the links of an invited partner, and the
-    /// set-password email, all or nothing. Conflict at 0: it was no longer pending.
+    /// set-password email, all or nothing. `AlreadyDecided` when it was no longer pending.
     pub async fn approve_request(
         &self,
         request: &SignUpRequest,
@@ -79,7 +83,7 @@ impl DynamoStore {
             users::new_user(user)?,
             profiles::new_business(business)?,
             Write::put(record(&keys::email(&request.email), &owner)?)
-                .when("#request_id = :rid")
+                .when("#request_id = :rid", Conflict::EmailNotHeld)
                 .bind(":rid", s(request.request_id.as_ref())),
             outbox::queue(outbox)?,
         ];
@@ -99,8 +103,8 @@ impl DynamoStore {
         self.transact(writes, "Failed to store the approval").await
     }
 
-    /// Rejects a pending request and frees its email for a new sign-up. Conflict at 0: it was
-    /// no longer pending.
+    /// Rejects a pending request and frees its email for a new sign-up. `AlreadyDecided` when
+    /// it was no longer pending.
     pub async fn reject_request(
         &self,
         request: &SignUpRequest,
@@ -110,7 +114,7 @@ impl DynamoStore {
         let writes = vec![
             decide(request)?,
             Write::delete(&keys::email(&request.email))
-                .when("#request_id = :rid")
+                .when("#request_id = :rid", Conflict::EmailNotHeld)
                 .bind(":rid", s(request.request_id.as_ref())),
             outbox::queue(outbox)?,
             audit::record_event(audit)?,

@@ -9,7 +9,7 @@ use super::write::Write;
 use super::{DynamoStore, keys};
 use crate::domain::records::StoredToken;
 use crate::domain::token::{TokenHash, TokenPurpose};
-use crate::ports::WriteError;
+use crate::ports::{Conflict, WriteError};
 
 /// Kept a day past its expiry, then deleted by TTL (which is lazy: reads check `expires_at`).
 const TTL_GRACE_SECS: i64 = 86_400;
@@ -20,7 +20,10 @@ pub(super) fn redeem(hash: &TokenHash, purpose: TokenPurpose) -> anyhow::Result<
     let mut expr = Expr::default();
     expr.set("used", AttributeValue::Bool(true)).set("used_at", n(now));
     Ok(Write::update(&keys::link_token(hash), expr)
-        .when("attribute_exists(PK) AND #purpose = :purpose AND #used = :unused AND #expires_at > :now")
+        .when(
+            "attribute_exists(PK) AND #purpose = :purpose AND #used = :unused AND #expires_at > :now",
+            Conflict::LinkUsed,
+        )
         .bind(":purpose", s(name_of(&purpose)?))
         .bind(":unused", AttributeValue::Bool(false))
         .bind(":now", n(now)))
@@ -29,7 +32,7 @@ pub(super) fn redeem(hash: &TokenHash, purpose: TokenPurpose) -> anyhow::Result<
 impl DynamoStore {
     pub async fn put_token(&self, hash: &TokenHash, token: &StoredToken) -> anyhow::Result<()> {
         let item = record_with(&keys::link_token(hash), token, [("ttl", n(token.expires_at + TTL_GRACE_SECS))])?;
-        self.write(Write::put_new(item), "Failed to store a link token").await?;
+        self.write(Write::put_new(item, Conflict::Duplicate), "Failed to store a link token").await?;
         Ok(())
     }
 
@@ -39,7 +42,7 @@ impl DynamoStore {
     }
 
     /// Uses a token: one conditional write (`unused AND not expired AND this purpose`), so of
-    /// two concurrent redemptions exactly one wins. `Conflict` when the token is unknown, used,
+    /// two concurrent redemptions exactly one wins. `LinkUsed` when the token is unknown, used,
     /// expired or for another purpose.
     pub async fn redeem_token(&self, hash: &TokenHash, purpose: TokenPurpose) -> Result<StoredToken, WriteError> {
         let item = self.write(redeem(hash, purpose)?, "Failed to redeem a link token").await?;
@@ -49,7 +52,11 @@ impl DynamoStore {
     /// Gives a redeemed token back when the action it paid for could not be completed (the
     /// identity provider failed), so the person can simply try again.
     pub async fn release_token(&self, hash: &TokenHash) -> anyhow::Result<()> {
-        self.write(Write::flip(&keys::link_token(hash), "used", false), "Failed to release a link token").await?;
+        self.write(
+            Write::flip(&keys::link_token(hash), "used", false, Conflict::AlreadyReleased),
+            "Failed to release a link token",
+        )
+        .await?;
         Ok(())
     }
 }

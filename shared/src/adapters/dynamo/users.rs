@@ -8,16 +8,16 @@ use super::{DynamoStore, keys, profiles};
 use crate::domain::account::UserStatus;
 use crate::domain::ids::UserId;
 use crate::domain::records::{Business, EmailOwner, User};
-use crate::ports::WriteError;
+use crate::ports::{Conflict, WriteError};
 
 /// Claims an address for `owner`, only if nobody holds it yet.
 pub(super) fn claim_email(email: &str, owner: &EmailOwner) -> anyhow::Result<Write> {
-    Ok(Write::put_new(record(&keys::email(email), owner)?))
+    Ok(Write::put_new(record(&keys::email(email), owner)?, Conflict::EmailTaken))
 }
 
 /// A new user item.
 pub(super) fn new_user(user: &User) -> anyhow::Result<Write> {
-    Ok(Write::put_new(record(&keys::user(&user.user_id), user)?))
+    Ok(Write::put_new(record(&keys::user(&user.user_id), user)?, Conflict::UserExists))
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -44,7 +44,7 @@ impl DynamoStore {
     }
 
     /// Stores a user created outside the sign-up flow (an admin, who has no business
-    /// record) with its email marker, and its business if it has one. Conflict at 0: the
+    /// record) with its email marker, and its business if it has one. `EmailTaken` when the
     /// email is taken.
     pub async fn create_user(&self, user: &User, business: Option<&Business>) -> Result<(), WriteError> {
         let owner = EmailOwner::User { user_id: user.user_id.clone() };
@@ -56,11 +56,12 @@ impl DynamoStore {
     }
 
     /// Marks a user active after its first password is set (no-op if it already is).
+    /// `UserLocked` when the account is locked.
     pub async fn activate_user(&self, id: &UserId) -> Result<(), WriteError> {
         let mut expr = Expr::default();
         expr.set("status", s("active"));
         let write = Write::update(&keys::user(id), expr)
-            .when("attribute_exists(PK) AND #status <> :locked")
+            .when("attribute_exists(PK) AND #status <> :locked", Conflict::UserLocked)
             .bind(":locked", s("locked"));
         self.write(write, "Failed to activate a user").await.map(drop)
     }
@@ -69,7 +70,7 @@ impl DynamoStore {
     pub async fn revoke_tokens_before(&self, id: &UserId, valid_after: i64) -> Result<(), WriteError> {
         let mut expr = Expr::default();
         expr.set("tokens_valid_after", n(valid_after));
-        let write = Write::update(&keys::user(id), expr).when("attribute_exists(PK)");
+        let write = Write::update(&keys::user(id), expr).when("attribute_exists(PK)", Conflict::Missing);
         self.write(write, "Failed to revoke a user's sessions").await.map(drop)
     }
 
@@ -86,7 +87,7 @@ impl DynamoStore {
         if let Some(t) = revoke_before {
             expr.set("tokens_valid_after", n(t));
         }
-        let write = Write::update(&keys::user(id), expr).when("attribute_exists(PK)");
+        let write = Write::update(&keys::user(id), expr).when("attribute_exists(PK)", Conflict::Missing);
         self.write(write, "Failed to change a user's status").await.map(drop)
     }
 

@@ -1,7 +1,9 @@
 //! The one way the store writes: a [`Write`] (put, update, delete, or a condition check),
 //! optionally conditioned, run alone ([`DynamoStore::write`]) or with others in one
-//! transaction ([`DynamoStore::transact`]). Attribute names are written `#name` in update
-//! expressions and conditions alike; each is mapped to `name` here.
+//! transaction ([`DynamoStore::transact`]). A condition always comes with the [`Conflict`]
+//! it guards against, and a failed condition is reported by that name, never by position.
+//! Attribute names are written `#name` in update expressions and conditions alike; each is
+//! mapped to `name` here.
 
 use std::collections::HashMap;
 
@@ -17,7 +19,7 @@ use super::DynamoStore;
 use super::attrs::Item;
 use super::expr::Expr;
 use super::keys::Key;
-use crate::ports::WriteError;
+use crate::ports::{Conflict, WriteError};
 
 enum Action {
     Put(Item),
@@ -30,12 +32,13 @@ enum Action {
 pub(super) struct Write {
     action: Action,
     condition: Option<String>,
+    conflict: Option<Conflict>,
     values: Vec<(String, AttributeValue)>,
 }
 
 impl Write {
     fn new(action: Action) -> Self {
-        Self { action, condition: None, values: Vec::new() }
+        Self { action, condition: None, conflict: None, values: Vec::new() }
     }
 
     /// Writes a whole item, replacing any item with its key.
@@ -43,9 +46,9 @@ impl Write {
         Self::new(Action::Put(item))
     }
 
-    /// Writes a whole item only if no item has its key yet.
-    pub fn put_new(item: Item) -> Self {
-        Self::put(item).when("attribute_not_exists(PK)")
+    /// Writes a whole item only if no item has its key yet; `conflict` when one has.
+    pub fn put_new(item: Item, conflict: Conflict) -> Self {
+        Self::put(item).when("attribute_not_exists(PK)", conflict)
     }
 
     /// Changes some attributes of the item with `key` (creating it if missing, unless a
@@ -65,19 +68,21 @@ impl Write {
     }
 
     /// Sets a boolean attribute to `to` only if it holds the opposite now (so of two racing
-    /// writers only one wins; a missing item fails too).
-    pub fn flip(key: &Key, flag: &str, to: bool) -> Self {
+    /// writers only one wins); `conflict` when it does not (or the item is missing).
+    pub fn flip(key: &Key, flag: &str, to: bool, conflict: Conflict) -> Self {
         let mut expr = Expr::default();
         expr.set(flag, AttributeValue::Bool(to));
         Self::update(key, expr)
-            .when(format!("{} = :from", super::expr::name(flag)))
+            .when(format!("{} = :from", super::expr::name(flag)), conflict)
             .bind(":from", AttributeValue::Bool(!to))
     }
 
-    /// The condition the write holds under; `#name` is the attribute `name`, and each
-    /// `:value` is given with [`Write::bind`].
-    pub fn when(mut self, condition: impl Into<String>) -> Self {
+    /// The condition the write holds under, and the conflict it means when it does not
+    /// hold. In the condition, `#name` is the attribute `name`, and each `:value` is given
+    /// with [`Write::bind`].
+    pub fn when(mut self, condition: impl Into<String>, conflict: Conflict) -> Self {
         self.condition = Some(condition.into());
+        self.conflict = Some(conflict);
         self
     }
 
@@ -178,17 +183,38 @@ fn aliases(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
     })
 }
 
-fn conflict_or<E>(conditional: bool, e: SdkError<E>, what: &'static str) -> WriteError
+/// The named conflict when the condition failed, else the error.
+fn conflict_or<E>(conflict: Option<Conflict>, conditional: bool, e: SdkError<E>, what: &'static str) -> WriteError
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    if conditional { WriteError::Conflict(vec![0]) } else { WriteError::Unexpected(anyhow!(e).context(what)) }
+    match conflict {
+        Some(conflict) if conditional => WriteError::Conflict(conflict),
+        _ => WriteError::Unexpected(anyhow!(e).context(what)),
+    }
+}
+
+/// The conflict a cancelled transaction reports: of the writes whose condition failed
+/// (their cancellation `codes`, in the order of the writes), the first in [`Conflict`]'s
+/// order. `None` when no condition failed, or one failed that names no conflict.
+fn named_conflict<'a>(
+    codes: impl Iterator<Item = Option<&'a str>>,
+    conflicts: &[Option<Conflict>],
+) -> Option<Conflict> {
+    codes
+        .zip(conflicts)
+        .filter(|(code, _)| *code == Some("ConditionalCheckFailed"))
+        .map(|(_, conflict)| *conflict)
+        .min()
+        .flatten()
 }
 
 impl DynamoStore {
     /// Runs one write. Returns the item as it is after an update, or as it was before a
-    /// put or a delete (empty if there was none). `Conflict` when its condition fails.
+    /// put or a delete (empty if there was none). `Conflict` (its name) when its condition
+    /// fails.
     pub(super) async fn write(&self, mut write: Write, what: &'static str) -> Result<Item, WriteError> {
+        let conflict = write.conflict;
         let Parts { update, condition, names, values } = write.parts();
         let returned = match write.action {
             Action::Put(item) => self
@@ -206,7 +232,7 @@ impl DynamoStore {
                 .map_err(|e| {
                     let conditional =
                         matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_)));
-                    conflict_or(conditional, e, what)
+                    conflict_or(conflict, conditional, e, what)
                 })?,
             Action::Update(key, _) => self
                 .client
@@ -224,7 +250,7 @@ impl DynamoStore {
                 .map_err(|e| {
                     let conditional =
                         matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_)));
-                    conflict_or(conditional, e, what)
+                    conflict_or(conflict, conditional, e, what)
                 })?,
             Action::Delete(key) => self
                 .client
@@ -241,7 +267,7 @@ impl DynamoStore {
                 .map_err(|e| {
                     let conditional =
                         matches!(e.as_service_error(), Some(DeleteItemError::ConditionalCheckFailedException(_)));
-                    conflict_or(conditional, e, what)
+                    conflict_or(conflict, conditional, e, what)
                 })?,
             Action::Check(_) => {
                 return Err(WriteError::Unexpected(anyhow!("{what}: a condition check is only part of a transaction")));
@@ -250,9 +276,11 @@ impl DynamoStore {
         Ok(returned.unwrap_or_default())
     }
 
-    /// Runs writes as one transaction: all or nothing. `Conflict` names the writes whose
-    /// condition failed.
+    /// Runs writes as one transaction: all or nothing. `Conflict` when a condition fails,
+    /// with the name of that write's conflict (the first in [`Conflict`]'s order when
+    /// several fail).
     pub(super) async fn transact(&self, writes: Vec<Write>, what: &'static str) -> Result<(), WriteError> {
+        let conflicts: Vec<Option<Conflict>> = writes.iter().map(|w| w.conflict).collect();
         let items =
             writes.into_iter().map(|w| w.into_transact_item(&self.table)).collect::<anyhow::Result<Vec<_>>>()?;
         let cancelled = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
@@ -263,24 +291,37 @@ impl DynamoStore {
             },
             Err(e) => return Err(WriteError::Unexpected(anyhow!(e).context(what))),
         };
-        let failed: Vec<usize> = cancelled
-            .cancellation_reasons()
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
-            .map(|(i, _)| i)
-            .collect();
-        if failed.is_empty() {
-            // Cancelled for another reason (a conflicting transaction in flight).
-            return Err(WriteError::Unexpected(anyhow!("{what}: transaction cancelled: {cancelled:?}")));
+        let codes = cancelled.cancellation_reasons().iter().map(|reason| reason.code());
+        match named_conflict(codes, &conflicts) {
+            Some(conflict) => Err(WriteError::Conflict(conflict)),
+            // Cancelled for another reason (a conflicting transaction in flight), or a write
+            // without a condition reported as failing one.
+            None => Err(WriteError::Unexpected(anyhow!("{what}: transaction cancelled: {cancelled:?}"))),
         }
-        Err(WriteError::Conflict(failed))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cancelled_transaction_reports_the_first_declared_of_its_failed_conflicts() {
+        let conflicts = [Some(Conflict::EmailTaken), None, Some(Conflict::Duplicate), Some(Conflict::LinkUsed)];
+        let codes = [Some("ConditionalCheckFailed"), Some("None"), Some("None"), Some("ConditionalCheckFailed")];
+        assert_eq!(named_conflict(codes.into_iter(), &conflicts), Some(Conflict::LinkUsed));
+        let codes = [Some("ConditionalCheckFailed"), Some("None"), Some("None"), Some("None")];
+        assert_eq!(named_conflict(codes.into_iter(), &conflicts), Some(Conflict::EmailTaken));
+    }
+
+    #[test]
+    fn a_transaction_cancelled_for_another_reason_names_no_conflict() {
+        let conflicts = [Some(Conflict::EmailTaken), None];
+        let codes = [Some("TransactionConflict"), Some("None")];
+        assert_eq!(named_conflict(codes.into_iter(), &conflicts), None);
+        let codes = [Some("None"), Some("ConditionalCheckFailed")];
+        assert_eq!(named_conflict(codes.into_iter(), &conflicts), None, "a write without a condition");
+    }
 
     #[test]
     fn every_hash_name_in_an_expression_maps_to_its_attribute() {
