@@ -1,34 +1,17 @@
-//! Verification of Cognito access tokens: RS256 signature against the pool's JWKS, exact
+//! Verification of Cognito access tokens (the [`TokenVerifier`]): RS256 signature against the pool's JWKS, exact
 //! `iss`, `token_use = access`, `client_id` of the portal's app client and `exp`. The same
 //! checks run deployed and locally (the emulator serves a JWKS too); only the JWKS address
 //! differs. Keys are fetched once per cold start and again only for an unknown `kid`.
 
 use anyhow::Context as _;
+use async_trait::async_trait;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
 use tokio::sync::RwLock;
 
 use crate::domain::ids::UserId;
-
-/// What the portal reads from a verified access token.
-#[derive(Debug, Clone)]
-pub struct VerifiedToken {
-    pub user_id: UserId,
-    /// Unix seconds the token was issued at.
-    pub issued_at: i64,
-}
-
-/// Why a token was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum TokenError {
-    /// Malformed, badly signed, expired, or for another pool, client or use.
-    #[error("the access token is not valid")]
-    Invalid,
-    /// The keys could not be fetched.
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
+use crate::ports::{TokenError, TokenVerifier, VerifiedToken};
 
 #[derive(Deserialize)]
 struct Claims {
@@ -80,13 +63,12 @@ impl Verifier {
             _ => Err(TokenError::Invalid),
         }
     }
+}
 
-    /// Verifies a bearer token and returns who it belongs to.
-    ///
-    /// # Errors
-    /// [`TokenError::Invalid`] for any token that is not a current access token of this
-    /// pool and client; [`TokenError::Unexpected`] when the keys cannot be fetched.
-    pub async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+#[async_trait]
+impl TokenVerifier for Verifier {
+    /// `Unexpected` only when the pool's keys cannot be fetched.
+    async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Invalid)?;
         if header.alg != Algorithm::RS256 {
             return Err(TokenError::Invalid);

@@ -1,4 +1,5 @@
-//! Adapters: the AWS services behind the portal, and the JWT verifier.
+//! Adapters: the ports ([`crate::ports`]) on the AWS services behind the portal, and the JWT
+//! verifier.
 pub mod cognito;
 pub mod dynamo;
 pub mod jwt;

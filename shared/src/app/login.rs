@@ -5,9 +5,9 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{App, AppError, Limit, enforce_limits};
-use crate::adapters::cognito::{LoginError, Tokens};
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::email::normalize_login_email;
+use crate::ports::{LoginError, Tokens};
 
 const LOGINS_PER_ADDRESS: Limit = Limit { name: "login-ip", max: 50, window_secs: 900 };
 const LOGINS_PER_ACCOUNT: Limit = Limit { name: "login-email", max: 10, window_secs: 900 };

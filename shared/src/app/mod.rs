@@ -1,5 +1,5 @@
-//! Use cases: one module per workflow step. They speak in domain types and call the
-//! adapters' domain-level methods; no SDK type appears here. Each step returns
+//! Use cases: one module per workflow step. They speak in domain types and call the ports
+//! ([`crate::ports`]) that [`App`] holds; no SDK type appears here. Each step returns
 //! [`AppError`], which the HTTP edge turns into a status in one place.
 
 pub mod approvals;
@@ -14,6 +14,8 @@ pub mod partners;
 pub mod passwords;
 pub mod signup;
 
+use std::sync::Arc;
+
 use aws_config::SdkConfig;
 use time::OffsetDateTime;
 
@@ -25,19 +27,21 @@ use crate::config::Config;
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::fields::FieldErrors;
 use crate::domain::records::User;
-use crate::ports::{BadCursor, WriteError};
+use crate::ports::{BadCursor, EmailSender, IdentityProvider, Store, TokenError, TokenVerifier, WriteError};
 
-/// Everything a handler needs, built once per cold start and shared by every invocation.
+/// Everything a handler needs, built once per cold start and shared by every invocation:
+/// the configuration and the ports the use cases call.
 pub struct App {
     pub config: Config,
-    pub store: DynamoStore,
-    pub identity: Identity,
-    pub mailer: Mailer,
-    pub verifier: Verifier,
+    pub store: Arc<dyn Store>,
+    pub identity: Arc<dyn IdentityProvider>,
+    pub mailer: Arc<dyn EmailSender>,
+    pub verifier: Arc<dyn TokenVerifier>,
 }
 
 impl App {
-    /// Builds the SDK clients from the shared AWS configuration.
+    /// The AWS adapters (DynamoDB, Cognito, SES, the pool's JWKS), with the SDK clients built
+    /// from the shared AWS configuration.
     pub fn new(config: Config, sdk: &SdkConfig) -> Self {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let identity = Identity::new(
@@ -47,7 +51,13 @@ impl App {
         );
         let mailer = Mailer::new(aws_sdk_sesv2::Client::new(sdk), &config.email_from);
         let verifier = Verifier::new(config.jwks_url(), config.issuer(), config.user_pool_client_id.clone());
-        Self { config, store, identity, mailer, verifier }
+        Self {
+            config,
+            store: Arc::new(store),
+            identity: Arc::new(identity),
+            mailer: Arc::new(mailer),
+            verifier: Arc::new(verifier),
+        }
     }
 
     /// Reads the environment and the AWS configuration (region, credentials, and
@@ -153,7 +163,6 @@ impl Caller {
 /// Turns a verified access token into a caller: the account must exist, be active, and the
 /// token must have been issued after the account's last "sign out everywhere".
 pub async fn authenticate(app: &App, bearer: Option<&str>) -> Result<Caller, AppError> {
-    use crate::adapters::jwt::TokenError;
     let token = bearer.ok_or(AppError::Unauthenticated)?;
     let verified = match app.verifier.verify(token).await {
         Ok(v) => v,

@@ -86,7 +86,7 @@ impl Stack {
             endpoint_url: Some(options.endpoint.clone()),
         };
         let mut app = App::new(config, &sdk);
-        app.mailer = crate::adapters::ses::Mailer::new(aws_sdk_sesv2::Client::new(&mail_sdk), EMAIL_FROM);
+        app.mailer = Arc::new(crate::adapters::ses::Mailer::new(aws_sdk_sesv2::Client::new(&mail_sdk), EMAIL_FROM));
         let app = Arc::new(app);
         if let Some((email, password)) = &options.admin {
             provision::seed_admin(&app, email, password).await?;

@@ -1,5 +1,26 @@
-//! Ports: what the use cases need from the services behind them, in domain types. The
-//! adapters implement them (`adapters::dynamo` for the table).
+//! Ports: what the use cases need from the services behind them, as narrow traits (one
+//! capability each, `Send + Sync`) that take and return domain types, never an SDK type.
+//! [`App`](crate::app::App) holds each as an `Arc<dyn ...>`: the AWS adapters
+//! (`adapters::dynamo`, `adapters::cognito`, `adapters::ses`, `adapters::jwt`), deployed and
+//! locally alike.
+//!
+//! - [`Store`]: the table, one trait per family of items ([`store`]).
+//! - [`IdentityProvider`]: credentials and sessions (Cognito).
+//! - [`EmailSender`]: sending email (SES).
+//! - [`TokenVerifier`]: verifying access tokens (the user pool's JWKS).
+
+pub mod access_tokens;
+pub mod identity;
+pub mod mail;
+pub mod store;
+
+pub use access_tokens::{TokenError, TokenVerifier, VerifiedToken};
+pub use identity::{IdentityProvider, LoginError, Tokens};
+pub use mail::{Email, EmailSender};
+pub use store::{
+    Accounts, ActiveBusinesses, Admins, AuditTrail, Catalog, CustomerProducts, HealthChecks, Impersonations,
+    LinkTokens, ManagedCustomers, Outbox, Partners, Profiles, RateLimits, SignUpRequests, Store,
+};
 
 /// The most items one page of a listing holds, and the page size the store reads whole
 /// lists with.
@@ -11,6 +32,10 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
+
+/// A page of a listing, `Err(BadCursor)` for a cursor that is not this listing's, or the
+/// failure of the service.
+pub type Listing<T> = anyhow::Result<Result<Page<T>, BadCursor>>;
 
 /// A cursor that was not one of ours (or not of this listing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

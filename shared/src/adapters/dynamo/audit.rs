@@ -2,13 +2,15 @@
 //! (for admins), newest first. Written in the transaction of the change they record where
 //! there is one.
 
+use async_trait::async_trait;
+
 use super::attrs::record_with;
 use super::read::Query;
 use super::write::Write;
 use super::{DynamoStore, keys};
 use crate::domain::ids::BusinessId;
 use crate::domain::records::AuditEvent;
-use crate::ports::{BadCursor, Conflict, Page};
+use crate::ports::{AuditTrail, Conflict, Listing};
 
 fn event_item(event: &AuditEvent) -> anyhow::Result<super::attrs::Item> {
     let (key, index) = keys::audit(event);
@@ -20,30 +22,19 @@ pub(super) fn record_event(event: &AuditEvent) -> anyhow::Result<Write> {
     Ok(Write::put_new(event_item(event)?, Conflict::Duplicate))
 }
 
-impl DynamoStore {
-    /// Records an audit event.
-    pub async fn put_audit(&self, event: &AuditEvent) -> anyhow::Result<()> {
+#[async_trait]
+impl AuditTrail for DynamoStore {
+    async fn put_audit(&self, event: &AuditEvent) -> anyhow::Result<()> {
         self.write(Write::put(event_item(event)?), "Failed to record an audit event").await?;
         Ok(())
     }
 
-    /// A business's audit trail, newest first.
-    pub async fn list_audit(
-        &self,
-        business: &BusinessId,
-        cursor: Option<&str>,
-        limit: i32,
-    ) -> anyhow::Result<Result<Page<AuditEvent>, BadCursor>> {
+    async fn list_audit(&self, business: &BusinessId, cursor: Option<&str>, limit: i32) -> Listing<AuditEvent> {
         let query = Query::table(keys::business(business)).prefix(keys::AUDIT_PREFIX).newest_first();
         self.page(&query, cursor, limit, "Failed to read the audit trail").await
     }
 
-    /// Every business's audit trail, newest first (admins).
-    pub async fn list_all_audit(
-        &self,
-        cursor: Option<&str>,
-        limit: i32,
-    ) -> anyhow::Result<Result<Page<AuditEvent>, BadCursor>> {
+    async fn list_all_audit(&self, cursor: Option<&str>, limit: i32) -> Listing<AuditEvent> {
         let query = Query::index(keys::AUDIT_ALL).newest_first();
         self.page(&query, cursor, limit, "Failed to read the audit trail").await
     }

@@ -1,18 +1,18 @@
 //! Customers that a partner creates and manages: the account, its business and both sides
 //! of the (managed) link are written together, and so are later changes of its details.
 
+use async_trait::async_trait;
+
 use super::attrs::s;
 use super::expr::Expr;
 use super::write::Write;
 use super::{DynamoStore, audit, keys, outbox, partners, profiles, users};
 use crate::domain::records::{AuditEvent, Business, EmailOwner, OutboxMessage, PartnerLink, User};
-use crate::ports::{Conflict, WriteError};
+use crate::ports::{Conflict, ManagedCustomers, WriteError};
 
-impl DynamoStore {
-    /// Creates a customer account for a partner: the email claimed (`EmailTaken` when it is
-    /// taken), the user, the business, the partner links, the audit event and the email,
-    /// all or nothing.
-    pub async fn create_managed_customer(
+#[async_trait]
+impl ManagedCustomers for DynamoStore {
+    async fn create_managed_customer(
         &self,
         user: &User,
         business: &Business,
@@ -31,9 +31,7 @@ impl DynamoStore {
         self.transact(writes, "Failed to create the customer").await
     }
 
-    /// Changes a managed customer's contact on the user and, when `renamed`, its business
-    /// name on the business and both sides of the partner link, in one transaction.
-    pub async fn update_customer_details(
+    async fn update_customer_details(
         &self,
         user: &User,
         business: &Business,

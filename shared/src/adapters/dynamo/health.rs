@@ -1,17 +1,19 @@
 //! Health checks of customer businesses (one item per kind), written by admins.
 
+use async_trait::async_trait;
+
 use super::attrs::{record, s};
 use super::read::Query;
 use super::write::Write;
 use super::{DynamoStore, keys};
 use crate::domain::catalog::HealthCheck;
 use crate::domain::ids::BusinessId;
-use crate::ports::{BadCursor, Conflict, Page, WriteError};
+use crate::ports::{Conflict, HealthChecks, Listing, WriteError};
 
-impl DynamoStore {
-    /// Adds or replaces a health check of a customer business (one transaction with a check
-    /// that the business exists and is a customer). `NotACustomer` when it is not.
-    pub async fn put_health_check(&self, check: &HealthCheck) -> Result<(), WriteError> {
+#[async_trait]
+impl HealthChecks for DynamoStore {
+    /// One transaction: a condition check on the business's profile (`kind = customer`) and the put.
+    async fn put_health_check(&self, check: &HealthCheck) -> Result<(), WriteError> {
         let writes = vec![
             Write::check(&keys::profile(&check.business_id))
                 .when("#kind = :customer", Conflict::NotACustomer)
@@ -21,12 +23,12 @@ impl DynamoStore {
         self.transact(writes, "Failed to store a health check").await
     }
 
-    pub async fn list_health_checks(
+    async fn list_health_checks(
         &self,
         business: &BusinessId,
         cursor: Option<&str>,
         limit: i32,
-    ) -> anyhow::Result<Result<Page<HealthCheck>, BadCursor>> {
+    ) -> Listing<HealthCheck> {
         let query = Query::table(keys::business(business)).prefix(keys::HEALTH_PREFIX);
         self.page(&query, cursor, limit, "Failed to list health checks").await
     }

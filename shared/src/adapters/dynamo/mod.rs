@@ -2,10 +2,11 @@
 //! `infra/TABLE.md`; only GetItem, Query, conditional writes and transactions are used, never
 //! Scan. Methods speak in domain records; no SDK type leaves this module.
 //!
-//! How it is built: [`keys`] holds every key, [`attrs`] turns records into items, [`expr`]
-//! builds update expressions, [`write`] is the one way to write (alone or in a transaction),
-//! [`read`] the one way to read, and [`cursor`] makes page cursors. Each remaining module
-//! holds the operations on one family of items.
+//! How it is built: `keys` holds every key, `attrs` turns records into items, `expr` builds
+//! update expressions, `write` is the one way to write (alone or in a transaction, each
+//! condition with the [`Conflict`](crate::ports::Conflict) it means), `read` the one way to
+//! read, and `cursor` makes page cursors. Each remaining module implements the port
+//! ([`crate::ports::store`]) of one family of items.
 
 mod attrs;
 mod audit;

@@ -2,6 +2,8 @@
 //! change that causes it, sits on the index under `OUTBOX#pending` by when it is due, and is
 //! taken off the index once sent (or moved to `OUTBOX#dead`).
 
+use async_trait::async_trait;
+
 use super::attrs::{from_item, n, now_secs, record_with, s};
 use super::expr::Expr;
 use super::read::Query;
@@ -9,7 +11,7 @@ use super::write::Write;
 use super::{DynamoStore, keys};
 use crate::domain::ids::OutboxId;
 use crate::domain::records::{OutboxMessage, OutboxStatus};
-use crate::ports::{BadCursor, Conflict, Page, WriteError};
+use crate::ports::{Conflict, Listing, Outbox, WriteError};
 
 /// How long a sent message is kept (then deleted by TTL).
 const KEEP_SENT_SECS: i64 = 30 * 86_400;
@@ -24,19 +26,18 @@ pub(super) fn queue(message: &OutboxMessage) -> anyhow::Result<Write> {
     Ok(Write::put_new(pending_item(message)?, Conflict::Duplicate))
 }
 
-impl DynamoStore {
-    pub async fn put_outbox(&self, message: &OutboxMessage) -> anyhow::Result<()> {
+#[async_trait]
+impl Outbox for DynamoStore {
+    async fn put_outbox(&self, message: &OutboxMessage) -> anyhow::Result<()> {
         self.write(Write::put(pending_item(message)?), "Failed to queue an email").await?;
         Ok(())
     }
 
-    pub async fn get_outbox(&self, id: &OutboxId) -> anyhow::Result<Option<OutboxMessage>> {
+    async fn get_outbox(&self, id: &OutboxId) -> anyhow::Result<Option<OutboxMessage>> {
         self.get(&keys::outbox(id), "Failed to read an email").await
     }
 
-    /// Takes a due pending message for `lease_secs`, so that two senders never send it twice
-    /// at once. `None` if it is not pending, not due, or another sender holds it.
-    pub async fn claim_outbox(&self, id: &OutboxId, lease_secs: i64) -> anyhow::Result<Option<OutboxMessage>> {
+    async fn claim_outbox(&self, id: &OutboxId, lease_secs: i64) -> anyhow::Result<Option<OutboxMessage>> {
         let now = now_secs();
         let mut expr = Expr::default();
         expr.set("lease_until", n(now + lease_secs));
@@ -55,7 +56,7 @@ impl DynamoStore {
         }
     }
 
-    pub async fn mark_outbox_sent(&self, id: &OutboxId) -> anyhow::Result<()> {
+    async fn mark_outbox_sent(&self, id: &OutboxId) -> anyhow::Result<()> {
         let now = now_secs();
         let mut expr = Expr::default();
         expr.set("status", s("sent")).set("sent_at", n(now)).set("ttl", n(now + KEEP_SENT_SECS));
@@ -65,8 +66,7 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Records a failed attempt: retried at `next_attempt_at`, or dead-lettered.
-    pub async fn mark_outbox_failed(
+    async fn mark_outbox_failed(
         &self,
         message: &OutboxMessage,
         error: &str,
@@ -89,20 +89,13 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Pending messages due by now, oldest first.
-    pub async fn due_outbox(&self, limit: i32) -> anyhow::Result<Vec<OutboxId>> {
+    async fn due_outbox(&self, limit: i32) -> anyhow::Result<Vec<OutboxId>> {
         let query = Query::index(keys::OUTBOX_PENDING).up_to(keys::outbox_due_by(now_secs()));
         let due: Vec<OutboxMessage> = self.first(&query, limit, "Failed to list due emails").await?;
         Ok(due.into_iter().map(|m| m.outbox_id).collect())
     }
 
-    /// Pending or dead-lettered emails, a page at a time.
-    pub async fn list_outbox(
-        &self,
-        status: OutboxStatus,
-        cursor: Option<&str>,
-        limit: i32,
-    ) -> anyhow::Result<Result<Page<OutboxMessage>, BadCursor>> {
+    async fn list_outbox(&self, status: OutboxStatus, cursor: Option<&str>, limit: i32) -> Listing<OutboxMessage> {
         let partition = if status == OutboxStatus::Dead { keys::OUTBOX_DEAD } else { keys::OUTBOX_PENDING };
         self.page(&Query::index(partition), cursor, limit, "Failed to list emails").await
     }

@@ -1,6 +1,8 @@
 //! Partner links (one item on each side, written together), a customer's invitations of
 //! partners, and the customer a partner user works on (its active business).
 
+use async_trait::async_trait;
+
 use super::attrs::{n, name_of, record, s, time_text};
 use super::expr::Expr;
 use super::read::Query;
@@ -9,7 +11,7 @@ use super::{DynamoStore, audit, keys, outbox};
 use crate::domain::ids::{BusinessId, InvitationId, UserId};
 use crate::domain::profile::ActiveBusiness;
 use crate::domain::records::{AuditEvent, Invitation, InvitationStatus, OutboxMessage, PartnerLink};
-use crate::ports::{BadCursor, Conflict, Page, WriteError};
+use crate::ports::{ActiveBusinesses, Conflict, Listing, Partners, WriteError};
 
 /// Both sides of a new link, each only if it does not exist yet.
 pub(super) fn link(link: &PartnerLink) -> anyhow::Result<[Write; 2]> {
@@ -37,16 +39,14 @@ fn new_invitation(invitation: &Invitation) -> anyhow::Result<Write> {
     ))
 }
 
-impl DynamoStore {
-    /// Stores an invitation to a partner who has no account yet, with its email.
-    pub async fn create_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError> {
+#[async_trait]
+impl Partners for DynamoStore {
+    async fn create_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError> {
         let writes = vec![new_invitation(invitation)?, outbox::queue(outbox)?];
         self.transact(writes, "Failed to store the invitation").await
     }
 
-    /// Links a partner that already has an account to the customer at once and tells it by
-    /// email. `AlreadyLinked` when they were linked already.
-    pub async fn link_existing_partner(
+    async fn link_existing_partner(
         &self,
         link: &PartnerLink,
         invitation: &Invitation,
@@ -62,25 +62,16 @@ impl DynamoStore {
         self.transact(writes, "Failed to link the partner").await
     }
 
-    pub async fn get_invitation(&self, customer: &BusinessId, id: &InvitationId) -> anyhow::Result<Option<Invitation>> {
+    async fn get_invitation(&self, customer: &BusinessId, id: &InvitationId) -> anyhow::Result<Option<Invitation>> {
         self.get(&keys::invitation(customer, id), "Failed to read an invitation").await
     }
 
-    /// A customer's invitations, a page at a time.
-    pub async fn list_invitations(
-        &self,
-        customer: &BusinessId,
-        cursor: Option<&str>,
-        limit: i32,
-    ) -> anyhow::Result<Result<Page<Invitation>, BadCursor>> {
+    async fn list_invitations(&self, customer: &BusinessId, cursor: Option<&str>, limit: i32) -> Listing<Invitation> {
         let query = Query::table(keys::business(customer)).prefix(keys::INVITE_PREFIX);
         self.page(&query, cursor, limit, "Failed to list invitations").await
     }
 
-    /// Sends a pending invitation again with a new link: the generation moves on, so links
-    /// of the earlier one stop working. `InvitationChanged` when it is no longer pending,
-    /// or was resent meanwhile.
-    pub async fn resend_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError> {
+    async fn resend_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError> {
         let mut expr = Expr::default();
         expr.set("generation", n(i64::from(invitation.generation)));
         expr.set("sent_at", s(invitation.sent_at.map(time_text).unwrap_or_default()));
@@ -95,8 +86,7 @@ impl DynamoStore {
         self.transact(vec![resent, outbox::queue(outbox)?], "Failed to resend the invitation").await
     }
 
-    /// Withdraws a pending invitation. `InvitationNotPending` when it is not pending.
-    pub async fn revoke_invitation(&self, customer: &BusinessId, id: &InvitationId) -> Result<(), WriteError> {
+    async fn revoke_invitation(&self, customer: &BusinessId, id: &InvitationId) -> Result<(), WriteError> {
         let mut expr = Expr::default();
         expr.set("status", s("revoked"));
         let write = Write::update(&keys::invitation(customer, id), expr)
@@ -105,48 +95,33 @@ impl DynamoStore {
         self.write(write, "Failed to revoke an invitation").await.map(drop)
     }
 
-    /// A customer's partners, a page at a time.
-    pub async fn list_partners(
-        &self,
-        customer: &BusinessId,
-        cursor: Option<&str>,
-        limit: i32,
-    ) -> anyhow::Result<Result<Page<PartnerLink>, BadCursor>> {
+    async fn list_partners(&self, customer: &BusinessId, cursor: Option<&str>, limit: i32) -> Listing<PartnerLink> {
         let query = Query::table(keys::business(customer)).prefix(keys::PARTNER_PREFIX);
         self.page(&query, cursor, limit, "Failed to list partners").await
     }
 
-    /// A partner's customers (linked by invitation or created by it), a page at a time.
-    pub async fn list_customers(
-        &self,
-        partner: &BusinessId,
-        cursor: Option<&str>,
-        limit: i32,
-    ) -> anyhow::Result<Result<Page<PartnerLink>, BadCursor>> {
+    async fn list_customers(&self, partner: &BusinessId, cursor: Option<&str>, limit: i32) -> Listing<PartnerLink> {
         let query = Query::table(keys::business(partner)).prefix(keys::CUSTOMER_PREFIX);
         self.page(&query, cursor, limit, "Failed to list customers").await
     }
 
-    /// The partner side of a link: whether `partner` may act on `customer`.
-    pub async fn get_customer_link(
+    async fn get_customer_link(
         &self,
         partner: &BusinessId,
         customer: &BusinessId,
     ) -> anyhow::Result<Option<PartnerLink>> {
         self.get(&keys::customer_of(partner, customer), "Failed to read a customer link").await
     }
+}
 
-    pub async fn get_active_business(
-        &self,
-        partner: &BusinessId,
-        user: &UserId,
-    ) -> anyhow::Result<Option<ActiveBusiness>> {
+#[async_trait]
+impl ActiveBusinesses for DynamoStore {
+    async fn get_active_business(&self, partner: &BusinessId, user: &UserId) -> anyhow::Result<Option<ActiveBusiness>> {
         self.get(&keys::active_business(partner, user), "Failed to read the active business").await
     }
 
-    /// Makes `active.business_id` the partner user's active customer, only while the two
-    /// are linked (one transaction). `NotLinked` when they are not.
-    pub async fn set_active_business(&self, partner: &BusinessId, active: &ActiveBusiness) -> Result<(), WriteError> {
+    /// One transaction: a condition check on the partner side of the link and the put.
+    async fn set_active_business(&self, partner: &BusinessId, active: &ActiveBusiness) -> Result<(), WriteError> {
         let writes = vec![
             Write::check(&keys::customer_of(partner, &active.business_id))
                 .when("attribute_exists(PK)", Conflict::NotLinked),

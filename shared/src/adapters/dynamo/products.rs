@@ -5,6 +5,8 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use time::OffsetDateTime;
 
+use async_trait::async_trait;
+
 use super::attrs::{record, s, time_text, value};
 use super::expr::{Expr, name};
 use super::read::Query;
@@ -13,27 +15,23 @@ use super::{DynamoStore, keys, outbox};
 use crate::domain::catalog::{Actor, Note, Priority, ProductEvent, ProductId, ProductState, Quote};
 use crate::domain::ids::BusinessId;
 use crate::domain::records::OutboxMessage;
-use crate::ports::{BadCursor, Conflict, Page, WriteError};
+use crate::ports::{Conflict, CustomerProducts, Listing, WriteError};
 
 fn products_of(customer: &BusinessId) -> Query {
     Query::table(keys::business(customer)).prefix(keys::PRODUCT_PREFIX)
 }
 
-impl DynamoStore {
-    pub async fn get_product_state(
-        &self,
-        customer: &BusinessId,
-        id: &ProductId,
-    ) -> anyhow::Result<Option<ProductState>> {
+#[async_trait]
+impl CustomerProducts for DynamoStore {
+    async fn get_product_state(&self, customer: &BusinessId, id: &ProductId) -> anyhow::Result<Option<ProductState>> {
         self.get(&keys::product_state(customer, id), "Failed to read a product's state").await
     }
 
-    /// Every product a customer has a note, priority or request on.
-    pub async fn product_states(&self, customer: &BusinessId) -> anyhow::Result<Vec<ProductState>> {
+    async fn product_states(&self, customer: &BusinessId) -> anyhow::Result<Vec<ProductState>> {
         self.all(&products_of(customer), "Failed to read a customer's products").await
     }
 
-    pub async fn set_product_note(
+    async fn set_product_note(
         &self,
         customer: &BusinessId,
         id: &ProductId,
@@ -47,9 +45,7 @@ impl DynamoStore {
         self.write(Write::update(&keys::product_state(customer, id), expr), "Failed to store a note").await.map(drop)
     }
 
-    /// Sets a priority (`Some`) or No Suggestion (`None`), lists the product on the request
-    /// page and records who did it.
-    pub async fn set_product_suggestion(
+    async fn set_product_suggestion(
         &self,
         customer: &BusinessId,
         id: &ProductId,
@@ -66,8 +62,7 @@ impl DynamoStore {
         self.write(write, "Failed to store a priority").await.map(drop)
     }
 
-    /// Records the customer's request for a product, once. `AlreadyRequested` when it was.
-    pub async fn request_product(
+    async fn request_product(
         &self,
         customer: &BusinessId,
         id: &ProductId,
@@ -85,22 +80,19 @@ impl DynamoStore {
         self.write(write, "Failed to store a request").await.map(drop)
     }
 
-    /// The products on a customer's request page (requested, or given a priority or No
-    /// Suggestion), by product id, a page at a time. Products with only a note are skipped
-    /// by a filter, so the cursor is the key of the last product returned.
-    pub async fn list_product_requests(
+    /// Products with only a note are skipped by a filter, so pages are filled by reading on and
+    /// the cursor is the key of the last product returned.
+    async fn list_product_requests(
         &self,
         customer: &BusinessId,
         cursor: Option<&str>,
         limit: i32,
-    ) -> anyhow::Result<Result<Page<ProductState>, BadCursor>> {
+    ) -> Listing<ProductState> {
         let query = products_of(customer).only("attribute_exists(listed_at)").consistent();
         self.page(&query, cursor, limit, "Failed to list product requests").await
     }
 
-    /// Stores a quote request and its emails, only while the customer has requested the
-    /// product (one transaction). `NotRequested` when it has not.
-    pub async fn request_quote(
+    async fn request_quote(
         &self,
         quote: &Quote,
         event: &ProductEvent,

@@ -4,6 +4,8 @@
 
 use time::OffsetDateTime;
 
+use async_trait::async_trait;
+
 use super::attrs::{n, record, s, time_text, value};
 use super::expr::{Expr, name};
 use super::write::Write;
@@ -11,7 +13,7 @@ use super::{DynamoStore, keys};
 use crate::domain::ids::{BusinessId, UserId};
 use crate::domain::profile::{BusinessProfile, ProfileEdit};
 use crate::domain::records::Business;
-use crate::ports::{Conflict, WriteError};
+use crate::ports::{Conflict, Profiles, WriteError};
 
 /// A new business, only if its id is free.
 pub(super) fn new_business(business: &Business) -> anyhow::Result<Write> {
@@ -35,19 +37,19 @@ fn version_number(version: u64) -> aws_sdk_dynamodb::types::AttributeValue {
     n(i64::try_from(version).unwrap_or(i64::MAX))
 }
 
-impl DynamoStore {
-    pub async fn get_business(&self, id: &BusinessId) -> anyhow::Result<Option<Business>> {
+#[async_trait]
+impl Profiles for DynamoStore {
+    async fn get_business(&self, id: &BusinessId) -> anyhow::Result<Option<Business>> {
         self.get(&keys::profile(id), "Failed to read a business").await
     }
 
-    pub async fn get_profile(&self, business: &BusinessId) -> anyhow::Result<Option<BusinessProfile>> {
+    async fn get_profile(&self, business: &BusinessId) -> anyhow::Result<Option<BusinessProfile>> {
         self.get(&keys::profile(business), "Failed to read a business profile").await
     }
 
-    /// Writes an edit if the stored version is still `expected`, raising it by one; renames
-    /// the customer on its partners' side of the links (`partners`) in the same transaction.
-    /// `VersionConflict` when someone else saved first, `PartnersChanged` when a link is gone.
-    pub async fn update_profile(
+    /// One transaction: the profile update conditioned on its version, and a conditioned
+    /// update of each partner's side of the link.
+    async fn update_profile(
         &self,
         business: &BusinessId,
         expected: u64,

@@ -2,15 +2,17 @@
 //! `ADD` and deleted by TTL after the next window.
 
 use anyhow::Context as _;
+use async_trait::async_trait;
 
 use super::attrs::{n, now_secs};
 use super::expr::Expr;
 use super::write::Write;
 use super::{DynamoStore, keys};
+use crate::ports::RateLimits;
 
-impl DynamoStore {
-    /// Counts one hit against `bucket` in the current fixed window and returns the count.
-    pub async fn hit_rate_limit(&self, bucket: &str, window_secs: i64) -> anyhow::Result<i64> {
+#[async_trait]
+impl RateLimits for DynamoStore {
+    async fn hit_rate_limit(&self, bucket: &str, window_secs: i64) -> anyhow::Result<i64> {
         let now = now_secs();
         let window = now - now.rem_euclid(window_secs);
         let mut expr = Expr::default();

@@ -2,6 +2,8 @@
 //! email through a marker; deciding it is one transaction that holds only while the
 //! request is still pending.
 
+use async_trait::async_trait;
+
 use super::attrs::{record, record_with, s};
 use super::read::Query;
 use super::write::Write;
@@ -11,7 +13,7 @@ use crate::domain::records::{
     AuditEvent, Business, EmailOwner, InvitationStatus, OutboxMessage, PartnerLink, RequestStatus, SignUpRequest, User,
 };
 use crate::domain::token::{TokenHash, TokenPurpose};
-use crate::ports::{BadCursor, Conflict, Page, WriteError};
+use crate::ports::{Conflict, Listing, SignUpRequests, WriteError};
 
 /// The request as decided, replacing the pending one only while it is still pending.
 fn decide(request: &SignUpRequest) -> anyhow::Result<Write> {
@@ -19,12 +21,9 @@ fn decide(request: &SignUpRequest) -> anyhow::Result<Write> {
     Ok(Write::put(item).when("#status = :pending", Conflict::AlreadyDecided).bind(":pending", s("pending")))
 }
 
-impl DynamoStore {
-    /// Stores a new request, claims its email (one account or request per email) and queues
-    /// its email in one transaction; with an invitation token, consumes that token too.
-    /// `EmailTaken` when the email is taken, `LinkUsed` when the invitation's link is not usable
-    /// (reported first when both are).
-    pub async fn create_signup_request(
+#[async_trait]
+impl SignUpRequests for DynamoStore {
+    async fn create_signup_request(
         &self,
         request: &SignUpRequest,
         invitation_token: Option<&TokenHash>,
@@ -45,30 +44,22 @@ impl DynamoStore {
         self.transact(writes, "Failed to store the sign-up request").await
     }
 
-    pub async fn get_request(&self, id: &RequestId) -> anyhow::Result<Option<SignUpRequest>> {
+    async fn get_request(&self, id: &RequestId) -> anyhow::Result<Option<SignUpRequest>> {
         self.get(&keys::request(id), "Failed to read a sign-up request").await
     }
 
-    /// Requests with a status, oldest first.
-    pub async fn list_requests(
-        &self,
-        status: RequestStatus,
-        cursor: Option<&str>,
-        limit: i32,
-    ) -> anyhow::Result<Result<Page<SignUpRequest>, BadCursor>> {
+    async fn list_requests(&self, status: RequestStatus, cursor: Option<&str>, limit: i32) -> Listing<SignUpRequest> {
         let query = Query::index(keys::requests_with(status));
         self.page(&query, cursor, limit, "Failed to list sign-up requests").await
     }
 
-    /// How many requests have a status (a COUNT query over the status index).
-    pub async fn count_requests(&self, status: RequestStatus) -> anyhow::Result<u64> {
+    /// A COUNT query over the status index, page by page.
+    async fn count_requests(&self, status: RequestStatus) -> anyhow::Result<u64> {
         self.count(&Query::index(keys::requests_with(status)), "Failed to count sign-up requests").await
     }
 
-    /// Approves a pending request: the request (only if still pending), the user, its
-    /// business, the email now owned by the user, the links of an invited partner, and the
-    /// set-password email, all or nothing. `AlreadyDecided` when it was no longer pending.
-    pub async fn approve_request(
+    /// One transaction; the request is put back only while the stored one is pending.
+    async fn approve_request(
         &self,
         request: &SignUpRequest,
         user: &User,
@@ -103,9 +94,7 @@ impl DynamoStore {
         self.transact(writes, "Failed to store the approval").await
     }
 
-    /// Rejects a pending request and frees its email for a new sign-up. `AlreadyDecided` when
-    /// it was no longer pending.
-    pub async fn reject_request(
+    async fn reject_request(
         &self,
         request: &SignUpRequest,
         outbox: &OutboxMessage,

@@ -3,13 +3,15 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use async_trait::async_trait;
+
 use super::attrs::{from_item, n, name_of, now_secs, record_with, s};
 use super::expr::Expr;
 use super::write::Write;
 use super::{DynamoStore, keys};
 use crate::domain::records::StoredToken;
 use crate::domain::token::{TokenHash, TokenPurpose};
-use crate::ports::{Conflict, WriteError};
+use crate::ports::{Conflict, LinkTokens, WriteError};
 
 /// Kept a day past its expiry, then deleted by TTL (which is lazy: reads check `expires_at`).
 const TTL_GRACE_SECS: i64 = 86_400;
@@ -29,29 +31,25 @@ pub(super) fn redeem(hash: &TokenHash, purpose: TokenPurpose) -> anyhow::Result<
         .bind(":now", n(now)))
 }
 
-impl DynamoStore {
-    pub async fn put_token(&self, hash: &TokenHash, token: &StoredToken) -> anyhow::Result<()> {
+#[async_trait]
+impl LinkTokens for DynamoStore {
+    async fn put_token(&self, hash: &TokenHash, token: &StoredToken) -> anyhow::Result<()> {
         let item = record_with(&keys::link_token(hash), token, [("ttl", n(token.expires_at + TTL_GRACE_SECS))])?;
         self.write(Write::put_new(item, Conflict::Duplicate), "Failed to store a link token").await?;
         Ok(())
     }
 
-    /// Reads a token without changing it (for rendering the page a link opens).
-    pub async fn get_token(&self, hash: &TokenHash) -> anyhow::Result<Option<StoredToken>> {
+    async fn get_token(&self, hash: &TokenHash) -> anyhow::Result<Option<StoredToken>> {
         self.get(&keys::link_token(hash), "Failed to read a link token").await
     }
 
-    /// Uses a token: one conditional write (`unused AND not expired AND this purpose`), so of
-    /// two concurrent redemptions exactly one wins. `LinkUsed` when the token is unknown, used,
-    /// expired or for another purpose.
-    pub async fn redeem_token(&self, hash: &TokenHash, purpose: TokenPurpose) -> Result<StoredToken, WriteError> {
+    /// One conditional UpdateItem (`unused AND expires_at > now AND this purpose`).
+    async fn redeem_token(&self, hash: &TokenHash, purpose: TokenPurpose) -> Result<StoredToken, WriteError> {
         let item = self.write(redeem(hash, purpose)?, "Failed to redeem a link token").await?;
         Ok(from_item(item)?)
     }
 
-    /// Gives a redeemed token back when the action it paid for could not be completed (the
-    /// identity provider failed), so the person can simply try again.
-    pub async fn release_token(&self, hash: &TokenHash) -> anyhow::Result<()> {
+    async fn release_token(&self, hash: &TokenHash) -> anyhow::Result<()> {
         self.write(
             Write::flip(&keys::link_token(hash), "used", false, Conflict::AlreadyReleased),
             "Failed to release a link token",

@@ -1,5 +1,7 @@
 //! Users, the email markers that make one account per address, and the admins' index.
 
+use async_trait::async_trait;
+
 use super::attrs::{n, name_of, record, s};
 use super::expr::Expr;
 use super::read::Query;
@@ -8,7 +10,7 @@ use super::{DynamoStore, keys, profiles};
 use crate::domain::account::UserStatus;
 use crate::domain::ids::UserId;
 use crate::domain::records::{Business, EmailOwner, User};
-use crate::ports::{Conflict, WriteError};
+use crate::ports::{Accounts, Admins, Conflict, WriteError};
 
 /// Claims an address for `owner`, only if nobody holds it yet.
 pub(super) fn claim_email(email: &str, owner: &EmailOwner) -> anyhow::Result<Write> {
@@ -26,27 +28,17 @@ struct AdminEntry {
     email: String,
 }
 
-impl DynamoStore {
-    pub async fn email_owner(&self, email: &str) -> anyhow::Result<Option<EmailOwner>> {
+#[async_trait]
+impl Accounts for DynamoStore {
+    async fn email_owner(&self, email: &str) -> anyhow::Result<Option<EmailOwner>> {
         self.get(&keys::email(email), "Failed to look up an email").await
     }
 
-    pub async fn get_user(&self, id: &UserId) -> anyhow::Result<Option<User>> {
+    async fn get_user(&self, id: &UserId) -> anyhow::Result<Option<User>> {
         self.get(&keys::user(id), "Failed to read a user").await
     }
 
-    /// The user holding an email, if a user (not a request) holds it.
-    pub async fn user_by_email(&self, email: &str) -> anyhow::Result<Option<User>> {
-        match self.email_owner(email).await? {
-            Some(EmailOwner::User { user_id }) => self.get_user(&user_id).await,
-            _ => Ok(None),
-        }
-    }
-
-    /// Stores a user created outside the sign-up flow (an admin, who has no business
-    /// record) with its email marker, and its business if it has one. `EmailTaken` when the
-    /// email is taken.
-    pub async fn create_user(&self, user: &User, business: Option<&Business>) -> Result<(), WriteError> {
+    async fn create_user(&self, user: &User, business: Option<&Business>) -> Result<(), WriteError> {
         let owner = EmailOwner::User { user_id: user.user_id.clone() };
         let mut writes = vec![claim_email(&user.email, &owner)?, new_user(user)?];
         if let Some(business) = business {
@@ -55,9 +47,7 @@ impl DynamoStore {
         self.transact(writes, "Failed to store a user").await
     }
 
-    /// Marks a user active after its first password is set (no-op if it already is).
-    /// `UserLocked` when the account is locked.
-    pub async fn activate_user(&self, id: &UserId) -> Result<(), WriteError> {
+    async fn activate_user(&self, id: &UserId) -> Result<(), WriteError> {
         let mut expr = Expr::default();
         expr.set("status", s("active"));
         let write = Write::update(&keys::user(id), expr)
@@ -66,17 +56,14 @@ impl DynamoStore {
         self.write(write, "Failed to activate a user").await.map(drop)
     }
 
-    /// Refuses every access token of the user issued before `valid_after` (Unix seconds).
-    pub async fn revoke_tokens_before(&self, id: &UserId, valid_after: i64) -> Result<(), WriteError> {
+    async fn revoke_tokens_before(&self, id: &UserId, valid_after: i64) -> Result<(), WriteError> {
         let mut expr = Expr::default();
         expr.set("tokens_valid_after", n(valid_after));
         let write = Write::update(&keys::user(id), expr).when("attribute_exists(PK)", Conflict::Missing);
         self.write(write, "Failed to revoke a user's sessions").await.map(drop)
     }
 
-    /// Sets a user's status; with `revoke_before`, also refuses every access token issued
-    /// before then.
-    pub async fn set_user_status(
+    async fn set_user_status(
         &self,
         id: &UserId,
         status: UserStatus,
@@ -90,16 +77,17 @@ impl DynamoStore {
         let write = Write::update(&keys::user(id), expr).when("attribute_exists(PK)", Conflict::Missing);
         self.write(write, "Failed to change a user's status").await.map(drop)
     }
+}
 
-    /// Adds an admin to the `ADMINS` index (who is told about quote requests).
-    pub async fn register_admin(&self, user: &User) -> anyhow::Result<()> {
+#[async_trait]
+impl Admins for DynamoStore {
+    async fn register_admin(&self, user: &User) -> anyhow::Result<()> {
         let entry = AdminEntry { user_id: user.user_id.clone(), email: user.email.clone() };
         self.write(Write::put(record(&keys::admin(&user.user_id), &entry)?), "Failed to index an admin").await?;
         Ok(())
     }
 
-    /// The admins' user ids (at most `limit`).
-    pub async fn admin_ids(&self, limit: i32) -> anyhow::Result<Vec<UserId>> {
+    async fn admin_ids(&self, limit: i32) -> anyhow::Result<Vec<UserId>> {
         let query = Query::table(keys::ADMINS).prefix(keys::ADMIN_PREFIX);
         let entries: Vec<AdminEntry> = self.first(&query, limit, "Failed to list admins").await?;
         Ok(entries.into_iter().map(|e| e.user_id).collect())
