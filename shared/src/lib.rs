@@ -8,6 +8,8 @@
 //!   hold only in some state fails with a named [`ports::Conflict`].
 //! - [`adapters`]: the ports on AWS: DynamoDB ([`adapters::dynamo::DynamoStore`]), Cognito,
 //!   SES and the JWT verifier. They take and return domain types; no SDK type leaves them.
+//!   The unit tests of the use cases (`app::tests`) run on in-memory fakes of the same
+//!   ports (`adapters::memory`, compiled for tests only).
 //! - [`app`]: the use cases, one module per workflow step, and [`app::App`], which holds the
 //!   configuration and the ports (`Arc<dyn ...>`), built once per cold start.
 //! - [`http`]: the edge: the route table, request parsing, authentication, the one place

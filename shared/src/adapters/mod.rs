@@ -3,4 +3,6 @@
 pub mod cognito;
 pub mod dynamo;
 pub mod jwt;
+#[cfg(test)]
+pub mod memory;
 pub mod ses;

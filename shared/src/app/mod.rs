@@ -198,6 +198,9 @@ pub async fn enforce_limits(app: &App, limits: &[(Limit, &str)]) -> Result<(), A
     Ok(())
 }
 
+#[cfg(test)]
+mod tests;
+
 pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }

@@ -2,7 +2,8 @@
 //! capability each, `Send + Sync`) that take and return domain types, never an SDK type.
 //! [`App`](crate::app::App) holds each as an `Arc<dyn ...>`: the AWS adapters
 //! (`adapters::dynamo`, `adapters::cognito`, `adapters::ses`, `adapters::jwt`), deployed and
-//! locally alike.
+//! locally alike, or in the unit tests of the use cases the in-memory fakes
+//! (`adapters::memory`).
 //!
 //! - [`Store`]: the table, one trait per family of items ([`store`]).
 //! - [`IdentityProvider`]: credentials and sessions (Cognito).

@@ -4,7 +4,8 @@
 //! a named [`Conflict`](super::Conflict) (listed on each method) instead of overwriting.
 //!
 //! `adapters::dynamo::DynamoStore` implements them on DynamoDB, where the conditions are
-//! conditional writes and transactions.
+//! conditional writes and transactions; the in-memory fake of the unit tests honours the
+//! same conditions with the same names.
 
 use async_trait::async_trait;
 
