@@ -27,7 +27,9 @@ pub use store::{
 /// lists with.
 pub const MAX_PAGE: i32 = 100;
 
-/// A page of a listing and the opaque cursor of the next one.
+/// A page of a listing and the opaque cursor of the next one: `None` once the listing is
+/// exhausted. A full page may be followed by an empty one (DynamoDB cannot always tell that a
+/// full page was the last).
 #[derive(Debug)]
 pub struct Page<T> {
     pub items: Vec<T>,
