@@ -8,8 +8,8 @@ use anyhow::Context as _;
 use minijinja::{AutoEscape, Environment};
 use serde::Serialize;
 
-use crate::adapters::ses::Email;
 use crate::domain::records::EmailKind;
+use crate::ports::Email;
 
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {

@@ -148,10 +148,10 @@ async fn an_email_that_fails_to_send_is_kept_retried_and_finally_dead_lettered()
     let app = spawn_app().await;
     let mut broken =
         portal::app::App::new(app.stack.app.config.clone(), &portal::local::sdk_config(&app.stack.endpoint).await);
-    broken.mailer = portal::adapters::ses::Mailer::new(
+    broken.mailer = std::sync::Arc::new(portal::adapters::ses::Mailer::new(
         aws_sdk_sesv2::Client::new(&portal::local::sdk_config(&app.stack.mail_endpoint).await),
         "unverified@nowhere.test",
-    );
+    ));
     let to = format!("ada@{}", unique_domain());
     let message = outbox::message(
         &broken,

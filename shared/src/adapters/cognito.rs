@@ -1,8 +1,9 @@
-//! Cognito user pool: credentials only. Who a user is (role, business, status) lives in the
+//! Cognito user pool, the [`IdentityProvider`]: credentials only. Who a user is (role, business, status) lives in the
 //! table; Cognito checks passwords and issues tokens. Users are created by the portal with
 //! Cognito's own email suppressed, because the portal sends its own set-password link.
 
 use anyhow::{Context as _, anyhow};
+use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::SdkError;
 use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
@@ -11,37 +12,7 @@ use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, Messag
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::domain::ids::UserId;
-
-/// The tokens a successful login returns.
-#[derive(Debug)]
-pub struct Tokens {
-    pub access_token: SecretString,
-    pub id_token: SecretString,
-    pub refresh_token: SecretString,
-    pub expires_in: i32,
-}
-
-/// Why a login did not return tokens.
-#[derive(Debug, thiserror::Error)]
-pub enum LoginError {
-    /// Unknown user, wrong password, disabled user or a user without a password yet: one
-    /// case, so the answer never tells them apart.
-    #[error("invalid credentials")]
-    InvalidCredentials,
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
-
-/// Why a user was not created.
-#[derive(Debug, thiserror::Error)]
-pub enum CreateUserError {
-    /// Cognito refuses the email as a username (InvalidParameterException): the input, not
-    /// the service, is at fault, and retrying cannot help.
-    #[error("the identity provider refuses this email address as a username")]
-    Refused,
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
+use crate::ports::{CreateUserError, IdentityProvider, LoginError, Tokens};
 
 /// The portal's user pool and app client.
 #[derive(Clone)]
@@ -55,15 +26,15 @@ impl Identity {
     pub fn new(client: Client, pool_id: impl Into<String>, client_id: impl Into<String>) -> Self {
         Self { client, pool_id: pool_id.into(), client_id: client_id.into() }
     }
+}
 
+#[async_trait]
+impl IdentityProvider for Identity {
     /// Creates the Cognito user of an email (verified, no password, no Cognito email) and
     /// returns its `sub`. Idempotent: when the user exists already (a retried approval), its
     /// `sub` is returned.
-    ///
-    /// # Errors
-    /// [`CreateUserError::Refused`] when Cognito refuses the email as a username.
     #[tracing::instrument(name = "Create the Cognito user", skip_all)]
-    pub async fn create_user(&self, email: &str) -> Result<UserId, CreateUserError> {
+    async fn create_user(&self, email: &str) -> Result<UserId, CreateUserError> {
         let attribute = |name: &str, value: &str| {
             AttributeType::builder().name(name).value(value).build().context("Failed to build a user attribute")
         };
@@ -107,7 +78,7 @@ impl Identity {
 
     /// Sets a user's password (permanent: no change is forced at next login).
     #[tracing::instrument(name = "Set a Cognito password", skip_all)]
-    pub async fn set_password(&self, email: &str, password: &str) -> anyhow::Result<()> {
+    async fn set_password(&self, email: &str, password: &str) -> anyhow::Result<()> {
         self.client
             .admin_set_user_password()
             .user_pool_id(&self.pool_id)
@@ -122,7 +93,7 @@ impl Identity {
 
     /// Checks an email and password and returns the user's tokens.
     #[tracing::instrument(name = "Authenticate with Cognito", skip_all)]
-    pub async fn login(&self, email: &str, password: &SecretString) -> Result<Tokens, LoginError> {
+    async fn login(&self, email: &str, password: &SecretString) -> Result<Tokens, LoginError> {
         let out = self
             .client
             .admin_initiate_auth()
@@ -162,7 +133,7 @@ impl Identity {
 
     /// Ends every session of the user: its refresh tokens stop working at once.
     #[tracing::instrument(name = "Sign a user out everywhere", skip_all)]
-    pub async fn sign_out_everywhere(&self, email: &str) -> anyhow::Result<()> {
+    async fn sign_out_everywhere(&self, email: &str) -> anyhow::Result<()> {
         self.client
             .admin_user_global_sign_out()
             .user_pool_id(&self.pool_id)
@@ -175,7 +146,7 @@ impl Identity {
 
     /// Disables (`enabled = false`) or enables a user's login.
     #[tracing::instrument(name = "Enable or disable a Cognito user", skip_all, fields(enabled))]
-    pub async fn set_enabled(&self, email: &str, enabled: bool) -> anyhow::Result<()> {
+    async fn set_enabled(&self, email: &str, enabled: bool) -> anyhow::Result<()> {
         if enabled {
             self.client
                 .admin_enable_user()

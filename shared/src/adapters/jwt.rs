@@ -1,4 +1,4 @@
-//! Verification of Cognito access tokens: RS256 signature against the pool's JWKS, exact
+//! Verification of Cognito access tokens (the [`TokenVerifier`] port): RS256 signature against the pool's JWKS, exact
 //! `iss`, `token_use = access`, `client_id` of the portal's app client and `exp`. The same
 //! checks run deployed and locally (the emulator serves a JWKS too); only the JWKS address
 //! differs.
@@ -21,6 +21,7 @@ use serde::Deserialize;
 use tokio::sync::{Mutex, RwLock};
 
 use crate::domain::ids::UserId;
+use crate::ports::{TokenError, TokenVerifier, VerifiedToken};
 
 /// How long a JWKS fetch may take.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(2);
@@ -28,25 +29,6 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_secs(2);
 pub const REFETCH_AFTER: Duration = Duration::from_secs(300);
 /// The least time between two attempts while no key set could be fetched at all.
 const RETRY_FAILED_AFTER: Duration = Duration::from_secs(5);
-
-/// What the portal reads from a verified access token.
-#[derive(Debug, Clone)]
-pub struct VerifiedToken {
-    pub user_id: UserId,
-    /// Unix seconds the token was issued at.
-    pub issued_at: i64,
-}
-
-/// Why a token was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum TokenError {
-    /// Malformed, badly signed, expired, or for another pool, client or use.
-    #[error("the access token is not valid")]
-    Invalid,
-    /// The keys could not be fetched.
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
 
 #[derive(Deserialize)]
 struct Claims {
@@ -168,13 +150,16 @@ impl Verifier {
             None => Err(TokenError::Invalid),
         }
     }
+}
 
+#[async_trait]
+impl TokenVerifier for Verifier {
     /// Verifies a bearer token and returns who it belongs to.
     ///
     /// # Errors
     /// [`TokenError::Invalid`] for any token that is not a current access token of this
     /// pool and client; [`TokenError::Unexpected`] when the keys cannot be fetched.
-    pub async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+    async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Invalid)?;
         if header.alg != Algorithm::RS256 {
             return Err(TokenError::Invalid);

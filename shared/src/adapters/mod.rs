@@ -1,5 +1,8 @@
-//! Adapters: the AWS services behind the portal, and the JWT verifier.
+//! Adapters: the ports ([`crate::ports`]) on the AWS services behind the portal, and the JWT
+//! verifier.
 pub mod cognito;
 pub mod dynamo;
 pub mod jwt;
+#[cfg(test)]
+pub mod memory;
 pub mod ses;

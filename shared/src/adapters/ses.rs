@@ -1,21 +1,15 @@
-//! SES (v2) for email. Each message is sent as raw MIME, built with `lettre`, so that it
+//! SES (v2), the [`EmailSender`]. Each message is sent as raw MIME, built with `lettre`, so that it
 //! carries both an HTML and a plain-text body (SES templates are not used: messages are
 //! rendered in Rust from templates compiled into the binary).
 
 use anyhow::{Context as _, anyhow};
+use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 use lettre::message::{Mailbox, MultiPart};
 
-/// A rendered email, ready to send.
-#[derive(Debug, Clone)]
-pub struct Email {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+use crate::ports::{Email, EmailSender};
 
 /// Sends the portal's emails from one configured address.
 #[derive(Clone)]
@@ -28,13 +22,12 @@ impl Mailer {
     pub fn new(client: Client, from: impl Into<String>) -> Self {
         Self { client, from: from.into() }
     }
+}
 
-    /// Sends one email.
-    ///
-    /// # Errors
-    /// When the message cannot be built (a malformed address) or SES refuses or fails.
+#[async_trait]
+impl EmailSender for Mailer {
     #[tracing::instrument(name = "Send an email", skip_all)]
-    pub async fn send(&self, email: &Email) -> anyhow::Result<()> {
+    async fn send(&self, email: &Email) -> anyhow::Result<()> {
         let from: Mailbox = self.from.parse().context("EMAIL_FROM is not an email address")?;
         let to: Mailbox = email.to.parse().context("The recipient is not an email address")?;
         let message = lettre::Message::builder()

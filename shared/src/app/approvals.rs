@@ -9,15 +9,13 @@ use serde_json::json;
 
 use super::outbox::{self, deliver};
 use super::{App, AppError, Caller, audit, now};
-use crate::adapters::cognito::CreateUserError;
-use crate::adapters::dynamo::{Page, WriteError};
 use crate::domain::account::{AccountKind, Role, UserStatus};
 use crate::domain::fields::{FieldErrors, Text};
 use crate::domain::ids::{BusinessId, RequestId};
 use crate::domain::records::{Business, EmailKind, PartnerLink, RequestStatus, SignUpRequest, User};
 use crate::domain::token::TokenPurpose;
-
-pub const MAX_PAGE: i32 = 100;
+use crate::ports::CreateUserError;
+use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 
 pub async fn count_pending(app: &App, caller: &Caller) -> Result<u64, AppError> {
     caller.require(Role::Admin)?;
@@ -32,10 +30,7 @@ pub async fn list(
     limit: i32,
 ) -> Result<Page<SignUpRequest>, AppError> {
     caller.require(Role::Admin)?;
-    app.store
-        .list_requests(status, cursor, limit.clamp(1, MAX_PAGE))
-        .await?
-        .map_err(|_| AppError::BadRequest("The cursor is not valid; start again without it.".into()))
+    Ok(app.store.list_requests(status, cursor, limit.clamp(1, MAX_PAGE)).await??)
 }
 
 async fn pending_request(app: &App, caller: &Caller, id: &str) -> Result<SignUpRequest, AppError> {
@@ -146,7 +141,7 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
             deliver(app, &email.outbox_id).await;
             Ok(approved)
         }
-        Err(WriteError::Conflict(at)) if at.contains(&0) => {
+        Err(WriteError::Conflict(Conflict::AlreadyDecided)) => {
             // Decided meanwhile (a double click, another admin): report what happened.
             let current = app.store.get_request(&request.request_id).await?.ok_or(AppError::NotFound("request"))?;
             already(&current, RequestStatus::Approved)
@@ -195,7 +190,7 @@ pub async fn reject(app: &App, caller: &Caller, id: &str, form: &RejectForm) -> 
             deliver(app, &email.outbox_id).await;
             Ok(rejected)
         }
-        Err(WriteError::Conflict(at)) if at.contains(&0) => {
+        Err(WriteError::Conflict(Conflict::AlreadyDecided)) => {
             let current = app.store.get_request(&request.request_id).await?.ok_or(AppError::NotFound("request"))?;
             already(&current, RequestStatus::Rejected)
         }

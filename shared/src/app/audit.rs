@@ -5,10 +5,10 @@
 use serde_json::Value;
 
 use super::{App, AppError, Caller, now};
-use crate::adapters::dynamo::Page;
 use crate::domain::account::Role;
 use crate::domain::ids::BusinessId;
 use crate::domain::records::{AuditEvent, User};
+use crate::ports::{MAX_PAGE, Page};
 
 /// An event on `business`, done by `actor`, about `subject` (if any).
 pub fn event(business: &BusinessId, actor: &User, subject: Option<&User>, action: &str, detail: Value) -> AuditEvent {
@@ -30,10 +30,6 @@ pub fn actor_of(caller: &Caller) -> &User {
     caller.actor.as_ref().unwrap_or(&caller.user)
 }
 
-fn bad_cursor() -> AppError {
-    AppError::BadRequest("The cursor is not valid; start again without it.".into())
-}
-
 /// The caller's own business's trail, newest first.
 pub async fn list_own(
     app: &App,
@@ -44,7 +40,7 @@ pub async fn list_own(
     if caller.user.role == Role::Admin {
         return Err(AppError::Forbidden);
     }
-    app.store.list_audit(&caller.user.business_id, cursor, limit.clamp(1, 100)).await?.map_err(|_| bad_cursor())
+    Ok(app.store.list_audit(&caller.user.business_id, cursor, limit.clamp(1, MAX_PAGE)).await??)
 }
 
 /// Every business's trail, newest first (admins only).
@@ -58,5 +54,5 @@ pub async fn list_all(
     if caller.actor.is_some() {
         return Err(AppError::Forbidden);
     }
-    app.store.list_all_audit(cursor, limit.clamp(1, 100)).await?.map_err(|_| bad_cursor())
+    Ok(app.store.list_all_audit(cursor, limit.clamp(1, MAX_PAGE)).await??)
 }

@@ -5,12 +5,11 @@
 
 use serde::Deserialize;
 
-use super::dashboard::{MAX_PAGE, bad_cursor};
 use super::{App, AppError, Caller};
-use crate::adapters::dynamo::Page;
 use crate::domain::account::Role;
 use crate::domain::catalog::{Note, Product, ProductId};
 use crate::domain::fields::{FieldErrors, Text};
+use crate::ports::{MAX_PAGE, Page};
 
 /// The most products the catalog holds: every customer's product views read all of it, and
 /// the API documents at most this many per list.
@@ -73,7 +72,7 @@ pub async fn seed(app: &App) -> anyhow::Result<usize> {
 
 /// One page of the catalog. Retired products are listed for admins only.
 pub async fn list(app: &App, caller: &Caller, cursor: Option<&str>, limit: i32) -> Result<Page<Product>, AppError> {
-    let mut page = app.store.list_catalog(cursor, limit.clamp(1, MAX_PAGE)).await?.map_err(bad_cursor)?;
+    let mut page = app.store.list_catalog(cursor, limit.clamp(1, MAX_PAGE)).await??;
     if caller.user.role != Role::Admin {
         page.items.retain(|p| !p.retired);
     }

@@ -19,14 +19,14 @@ use time::Duration;
 
 use super::outbox::{self, deliver};
 use super::{App, AppError, Caller, audit, now};
-use crate::adapters::cognito::CreateUserError;
-use crate::adapters::dynamo::WriteError;
 use crate::domain::account::{AccountKind, PartnerType, Role, UserStatus};
 use crate::domain::email::{BusinessEmail, EmailError};
 use crate::domain::fields::{FieldErrors, Text};
 use crate::domain::ids::BusinessId;
 use crate::domain::records::{Business, EmailKind, Impersonation, PartnerLink, User};
 use crate::domain::token::{LinkToken, TokenPurpose};
+use crate::ports::CreateUserError;
+use crate::ports::{Conflict, WriteError};
 
 /// How long an impersonation lasts; it is never renewed.
 pub const IMPERSONATION_MINUTES: i64 = 30;
@@ -193,7 +193,7 @@ pub async fn create(app: &App, caller: &Caller, form: &CreateCustomerForm) -> Re
     );
     match app.store.create_managed_customer(&user, &business, &link, &event, email.as_ref()).await {
         Ok(()) => {}
-        Err(WriteError::Conflict(at)) if at.contains(&0) => return Err(taken()),
+        Err(WriteError::Conflict(Conflict::EmailTaken)) => return Err(taken()),
         Err(e) => return Err(e.into()),
     }
     if valid.status == ManagedStatus::Locked {
@@ -417,7 +417,7 @@ pub async fn end_impersonation(app: &App, caller: &Caller, raw: Option<&str>) ->
     let hash = LinkToken::parse(raw).map(|t| t.hash()).ok_or(AppError::ImpersonationInvalid)?;
     match app.store.end_impersonation(&hash).await {
         Ok(()) => {}
-        Err(WriteError::Conflict(_)) => return Err(AppError::ImpersonationInvalid),
+        Err(WriteError::Conflict(Conflict::AlreadyEnded)) => return Err(AppError::ImpersonationInvalid),
         Err(e) => return Err(e.into()),
     }
     let customer = app.store.get_user(&session.customer_user).await?;

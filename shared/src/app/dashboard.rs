@@ -5,20 +5,17 @@
 use serde::Deserialize;
 
 use super::{App, AppError, Caller, now};
-use crate::adapters::dynamo::{BadCursor, Page, WriteError};
 use crate::domain::account::{AccountKind, Role};
 use crate::domain::catalog::{Actor, CheckDate, HealthCheck, HealthCheckKind, HealthStatus, Note, Score};
 use crate::domain::fields::FieldErrors;
 use crate::domain::ids::BusinessId;
 use crate::domain::profile::{ActiveBusiness, BusinessProfile, ProfileEdit, ProfileForm};
 use crate::domain::records::{Invitation, InvitationStatus, PartnerLink};
+use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 
-/// Page sizes of the dashboard's listings.
-pub const MAX_PAGE: i32 = 100;
-
-pub(crate) fn bad_cursor(_: BadCursor) -> AppError {
-    AppError::BadRequest("The cursor is not valid; start again without it.".into())
-}
+/// A rename updates the profile and each partner's side of its link in one transaction,
+/// which holds at most 100 writes.
+const MAX_RENAMED_LINKS: i32 = 99;
 
 fn no_active_business() -> AppError {
     AppError::conflict(
@@ -94,7 +91,7 @@ pub async fn list_customers(
 ) -> Result<Customers, AppError> {
     caller.require(Role::Partner)?;
     let partner = &caller.user.business_id;
-    let page = app.store.list_customers(partner, cursor, limit.clamp(1, MAX_PAGE)).await?.map_err(bad_cursor)?;
+    let page = app.store.list_customers(partner, cursor, limit.clamp(1, MAX_PAGE)).await??;
     let active = app.store.get_active_business(partner, &caller.user.user_id).await?.map(|a| a.business_id);
     Ok(Customers { page, active })
 }
@@ -130,7 +127,7 @@ pub async fn set_active_business(
             tracing::info!(business_id = %active.business_id, "Active business chosen");
             Ok(link)
         }
-        Err(WriteError::Conflict(_)) => Err(AppError::NotFound("business")),
+        Err(WriteError::Conflict(Conflict::NotLinked)) => Err(AppError::NotFound("business")),
         Err(e) => Err(e.into()),
     }
 }
@@ -146,11 +143,12 @@ pub struct ProfileView {
 
 async fn profile_view(app: &App, business: &BusinessId) -> Result<ProfileView, AppError> {
     let profile = app.store.get_profile(business).await?.ok_or(AppError::NotFound("business"))?;
-    let partners = app.store.list_partners(business, None, MAX_PAGE).await?.map_err(bad_cursor)?.items;
+    let partners = app.store.list_partners(business, None, MAX_PAGE).await??.items;
     let invitations = app
         .store
-        .list_invitations(business, MAX_PAGE)
-        .await?
+        .list_invitations(business, None, MAX_PAGE)
+        .await??
+        .items
         .into_iter()
         .filter(|i| i.status == InvitationStatus::Pending)
         .collect();
@@ -180,7 +178,7 @@ pub async fn update_profile(app: &App, caller: &Caller, form: &ProfileForm) -> R
     let partners: Vec<BusinessId> = if current.name == edit.name || current.kind != AccountKind::Customer {
         Vec::new()
     } else {
-        let page = app.store.list_partners(&business, None, 99).await?.map_err(bad_cursor)?;
+        let page = app.store.list_partners(&business, None, MAX_RENAMED_LINKS).await??;
         page.items.into_iter().map(|l| l.partner_id).collect()
     };
     match app.store.update_profile(&business, expected, &edit, &caller.user.user_id, &partners).await {
@@ -188,11 +186,11 @@ pub async fn update_profile(app: &App, caller: &Caller, form: &ProfileForm) -> R
             tracing::info!(business_id = %business, version = expected + 1, "Business profile saved");
             profile_view(app, &business).await
         }
-        Err(WriteError::Conflict(at)) if at.contains(&0) => {
+        Err(WriteError::Conflict(Conflict::VersionConflict)) => {
             let now = app.store.get_profile(&business).await?.map_or(expected + 1, |p| p.version);
             Err(version_conflict(now))
         }
-        Err(WriteError::Conflict(_)) => Err(AppError::conflict(
+        Err(WriteError::Conflict(Conflict::PartnersChanged)) => Err(AppError::conflict(
             "partners_changed",
             "The business's partners changed while saving; reload the profile and save again.",
         )),
@@ -234,7 +232,7 @@ pub async fn list_health_checks(
         // business it acts on, whatever the query says.
         acting_business(app, caller).await?
     };
-    Ok(app.store.list_health_checks(&business, cursor, limit.clamp(1, MAX_PAGE)).await?.map_err(bad_cursor)?)
+    Ok(app.store.list_health_checks(&business, cursor, limit.clamp(1, MAX_PAGE)).await??)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -305,7 +303,7 @@ pub async fn upsert_health_check(
             tracing::info!(business_id = %check.business_id, "Health check saved");
             Ok(check)
         }
-        Err(WriteError::Conflict(_)) => Err(AppError::NotFound("business")),
+        Err(WriteError::Conflict(Conflict::NotACustomer)) => Err(AppError::NotFound("business")),
         Err(e) => Err(e.into()),
     }
 }

@@ -8,10 +8,9 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::dashboard::{MAX_PAGE, acting, actor, bad_cursor};
+use super::dashboard::{acting, actor};
 use super::outbox::{self, deliver};
 use super::{App, AppError, Caller, now};
-use crate::adapters::dynamo::{Page, WriteError};
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::catalog::{
     Note, Priority, Product, ProductAction, ProductEvent, ProductId, ProductState, Quote, QuoteId, QuoteStatus,
@@ -19,6 +18,7 @@ use crate::domain::catalog::{
 };
 use crate::domain::fields::FieldErrors;
 use crate::domain::records::EmailKind;
+use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 
 /// The most admins a quote request emails (one transaction holds every email).
 const MAX_ADMIN_EMAILS: i32 = 50;
@@ -154,7 +154,7 @@ pub async fn request(app: &App, caller: &Caller, product_id: &str) -> Result<(Pr
     let event = ProductEvent { action: ProductAction::Requested, priority: None, by: actor(caller), at: now() };
     let outcome = match app.store.request_product(&business, &product.product_id, &event, &caller.user.email).await {
         Ok(()) => Requested::Now,
-        Err(WriteError::Conflict(_)) => Requested::Already,
+        Err(WriteError::Conflict(Conflict::AlreadyRequested)) => Requested::Already,
         Err(e) => return Err(e.into()),
     };
     let state = app.store.get_product_state(&business, &product.product_id).await?.unwrap_or_default();
@@ -177,8 +177,7 @@ pub async fn list_requests(
     limit: i32,
 ) -> Result<Page<ProductRequest>, AppError> {
     let business = acting(app, caller).await?.business_id;
-    let page =
-        app.store.list_product_requests(&business, cursor, limit.clamp(1, MAX_PAGE)).await?.map_err(bad_cursor)?;
+    let page = app.store.list_product_requests(&business, cursor, limit.clamp(1, MAX_PAGE)).await??;
     let catalog: HashMap<ProductId, Product> =
         app.store.all_products().await?.into_iter().map(|p| (p.product_id.clone(), p)).collect();
     let items = page
@@ -254,7 +253,7 @@ pub async fn request_quote(app: &App, caller: &Caller, product_id: &str, form: &
     let event = ProductEvent { action: ProductAction::QuoteRequested, priority: None, by, at: quote.created_at };
     match app.store.request_quote(&quote, &event, &emails).await {
         Ok(()) => {}
-        Err(WriteError::Conflict(at)) if at.contains(&0) => return Err(not_requested()),
+        Err(WriteError::Conflict(Conflict::NotRequested)) => return Err(not_requested()),
         Err(e) => return Err(e.into()),
     }
     tracing::info!(quote_id = %quote.quote_id, emails = emails.len(), "Quote requested");

@@ -3,12 +3,9 @@
 //! mistyped address, a refused recipient), oldest problem last.
 
 use super::{App, AppError, Caller};
-use crate::adapters::dynamo::Page;
 use crate::domain::account::Role;
-use crate::domain::records::OutboxMessage;
-
-/// The largest page.
-pub const MAX_PAGE: i32 = 100;
+use crate::domain::records::{OutboxMessage, OutboxStatus};
+use crate::ports::{MAX_PAGE, Page};
 
 /// One page of dead-lettered emails, most recently given up first. Admins only, never
 /// under an impersonation.
@@ -26,8 +23,5 @@ pub async fn list(
     if caller.actor.is_some() {
         return Err(AppError::Forbidden);
     }
-    app.store
-        .list_dead_letters(cursor, limit.clamp(1, MAX_PAGE))
-        .await?
-        .map_err(|_| AppError::BadRequest("The cursor is not valid; start again without it.".into()))
+    Ok(app.store.list_outbox(OutboxStatus::Dead, cursor, limit.clamp(1, MAX_PAGE)).await??)
 }

@@ -5,10 +5,10 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
 use super::{App, AppError, Limit, enforce_limits};
-use crate::adapters::cognito::{LoginError, Tokens};
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::email::normalize_login_email;
 use crate::domain::password::MAX_PASSWORD_CHARS;
+use crate::ports::{LoginError, Tokens};
 
 const LOGINS_PER_ADDRESS: Limit = Limit { name: "login-ip", max: 50, window_secs: 900 };
 const LOGINS_PER_ACCOUNT: Limit = Limit { name: "login-email", max: 10, window_secs: 900 };

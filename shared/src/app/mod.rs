@@ -1,5 +1,5 @@
-//! Use cases: one module per workflow step. They speak in domain types and call the
-//! adapters' domain-level methods; no SDK type appears here. Each step returns
+//! Use cases: one module per workflow step. They speak in domain types and call the ports
+//! ([`crate::ports`]) that [`App`] holds; no SDK type appears here. Each step returns
 //! [`AppError`], which the HTTP edge turns into a status in one place.
 
 pub mod approvals;
@@ -15,50 +15,67 @@ pub mod partners;
 pub mod passwords;
 pub mod signup;
 
+use std::sync::Arc;
+
 use aws_config::SdkConfig;
 use time::OffsetDateTime;
 
 use crate::adapters::cognito::Identity;
-use crate::adapters::dynamo::{Store, WriteError};
+use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::jwt::Verifier;
 use crate::adapters::ses::Mailer;
 use crate::config::Config;
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::fields::FieldErrors;
 use crate::domain::records::User;
+use crate::ports::{BadCursor, EmailSender, IdentityProvider, Store, TokenError, TokenVerifier, WriteError};
 
-/// Everything a handler needs, built once per cold start and shared by every invocation.
+/// Everything a handler needs, built once per cold start and shared by every invocation:
+/// the configuration and the ports the use cases call.
 pub struct App {
     pub config: Config,
-    pub store: Store,
-    pub identity: Identity,
-    pub mailer: Mailer,
-    pub verifier: Verifier,
+    pub store: Arc<dyn Store>,
+    pub identity: Arc<dyn IdentityProvider>,
+    pub mailer: Arc<dyn EmailSender>,
+    pub verifier: Arc<dyn TokenVerifier>,
 }
 
 impl App {
-    /// Builds the SDK clients from the shared AWS configuration.
+    /// The AWS adapters (DynamoDB, Cognito, SES, the pool's JWKS), with the SDK clients built
+    /// from the shared AWS configuration.
     pub fn new(config: Config, sdk: &SdkConfig) -> Self {
-        let store = Store::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
+        let verifier = Verifier::new(config.jwks_url(), config.issuer(), config.user_pool_client_id.clone());
+        Self::with_verifier(config, sdk, verifier)
+    }
+
+    fn with_verifier(config: Config, sdk: &SdkConfig, verifier: Verifier) -> Self {
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let identity = Identity::new(
             aws_sdk_cognitoidentityprovider::Client::new(sdk),
             &config.user_pool_id,
             &config.user_pool_client_id,
         );
         let mailer = Mailer::new(aws_sdk_sesv2::Client::new(sdk), &config.email_from);
-        let verifier = Verifier::new(config.jwks_url(), config.issuer(), config.user_pool_client_id.clone());
-        Self { config, store, identity, mailer, verifier }
+        Self {
+            config,
+            store: Arc::new(store),
+            identity: Arc::new(identity),
+            mailer: Arc::new(mailer),
+            verifier: Arc::new(verifier),
+        }
     }
 
     /// Reads the environment and the AWS configuration (region, credentials, and
-    /// `AWS_ENDPOINT_URL` when running against the local emulator).
+    /// `AWS_ENDPOINT_URL` when running against the local emulator), and meanwhile fetches
+    /// the user pool's keys, so that no request waits for them.
     ///
     /// # Errors
     /// When a required variable is missing.
     pub async fn from_env() -> anyhow::Result<Self> {
         let config = Config::from_env()?;
-        let sdk = aws_config::load_from_env().await;
-        Ok(Self::new(config, &sdk))
+        let verifier = Verifier::new(config.jwks_url(), config.issuer(), config.user_pool_client_id.clone());
+        let (sdk, ()) = tokio::join!(aws_config::load_from_env(), verifier.prefetch());
+        Ok(Self::with_verifier(config, &sdk, verifier))
     }
 }
 
@@ -114,9 +131,17 @@ impl AppError {
 impl From<WriteError> for AppError {
     fn from(e: WriteError) -> Self {
         match e {
-            WriteError::Conflict(at) => Self::Unavailable(anyhow::anyhow!("unexpected write conflict at {at:?}")),
+            WriteError::Conflict(conflict) => {
+                Self::Unavailable(anyhow::anyhow!("unexpected write conflict: {conflict}"))
+            }
             WriteError::Unexpected(e) => Self::Unavailable(e),
         }
+    }
+}
+
+impl From<BadCursor> for AppError {
+    fn from(_: BadCursor) -> Self {
+        Self::BadRequest("The cursor is not valid; start again without it.".into())
     }
 }
 
@@ -145,7 +170,6 @@ impl Caller {
 /// Turns a verified access token into a caller: the account must exist, be active, and the
 /// token must have been issued after the account's last "sign out everywhere".
 pub async fn authenticate(app: &App, bearer: Option<&str>) -> Result<Caller, AppError> {
-    use crate::adapters::jwt::TokenError;
     let token = bearer.ok_or(AppError::Unauthenticated)?;
     let verified = match app.verifier.verify(token).await {
         Ok(v) => v,
@@ -180,6 +204,9 @@ pub async fn enforce_limits(app: &App, limits: &[(Limit, &str)]) -> Result<(), A
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
 
 pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()

@@ -9,13 +9,13 @@ use super::outbox::{self, deliver};
 use super::{App, AppError, Caller, Limit, audit, enforce_limits, now};
 
 const RESENDS_PER_BUSINESS: Limit = Limit { name: "resend-business", max: 20, window_secs: 3600 };
-use crate::adapters::dynamo::{Page, WriteError};
 use crate::domain::account::{PartnerType, Role};
 use crate::domain::email::BusinessEmail;
 use crate::domain::fields::{FieldErrors, Text};
 use crate::domain::ids::InvitationId;
 use crate::domain::records::{EmailKind, Invitation, InvitationStatus, PartnerLink};
 use crate::domain::token::TokenPurpose;
+use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -114,7 +114,7 @@ pub async fn invite(app: &App, caller: &Caller, form: &InviteForm) -> Result<(In
                 deliver(app, &email.outbox_id).await;
                 Ok((invitation.invitation_id, InviteOutcome::Linked))
             }
-            Err(WriteError::Conflict(_)) => {
+            Err(WriteError::Conflict(Conflict::AlreadyLinked)) => {
                 Err(AppError::conflict("already_linked", "This partner is already linked to your business."))
             }
             Err(e) => Err(e.into()),
@@ -136,10 +136,7 @@ pub async fn invite(app: &App, caller: &Caller, form: &InviteForm) -> Result<(In
 
 pub async fn list(app: &App, caller: &Caller, cursor: Option<&str>, limit: i32) -> Result<Page<PartnerLink>, AppError> {
     caller.require(Role::Customer)?;
-    app.store
-        .list_partners(&caller.user.business_id, cursor, limit.clamp(1, 100))
-        .await?
-        .map_err(|_| AppError::BadRequest("The cursor is not valid; start again without it.".into()))
+    Ok(app.store.list_partners(&caller.user.business_id, cursor, limit.clamp(1, MAX_PAGE)).await??)
 }
 
 /// What an invitation link's token stands for: the invitation and the generation of its
@@ -170,10 +167,7 @@ pub async fn list_invitations(
     limit: i32,
 ) -> Result<Page<Invitation>, AppError> {
     caller.require(Role::Customer)?;
-    app.store
-        .list_invitations_page(&caller.user.business_id, cursor, limit.clamp(1, 100))
-        .await?
-        .map_err(|_| AppError::BadRequest("The cursor is not valid; start again without it.".into()))
+    Ok(app.store.list_invitations(&caller.user.business_id, cursor, limit.clamp(1, MAX_PAGE)).await??)
 }
 
 async fn own_invitation(app: &App, caller: &Caller, id: &str) -> Result<Invitation, AppError> {
@@ -212,7 +206,7 @@ pub async fn resend(app: &App, caller: &Caller, id: &str) -> Result<Invitation, 
     );
     match app.store.resend_invitation(&invitation, &email).await {
         Ok(()) => {}
-        Err(WriteError::Conflict(_)) => {
+        Err(WriteError::Conflict(Conflict::InvitationChanged)) => {
             let current = own_invitation(app, caller, id).await?;
             return Err(if current.status == InvitationStatus::Pending {
                 AppError::conflict("resent_meanwhile", "This invitation was just resent; try again.")
@@ -244,7 +238,7 @@ pub async fn revoke(app: &App, caller: &Caller, id: &str) -> Result<Invitation, 
     }
     match app.store.revoke_invitation(&caller.user.business_id, &invitation.invitation_id).await {
         Ok(()) => {}
-        Err(WriteError::Conflict(_)) => {
+        Err(WriteError::Conflict(Conflict::InvitationNotPending)) => {
             let current = own_invitation(app, caller, id).await?;
             return if current.status == InvitationStatus::Revoked { Ok(current) } else { Err(not_pending(&current)) };
         }

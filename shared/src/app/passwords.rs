@@ -10,7 +10,6 @@ use serde_json::json;
 
 use super::outbox::{self, deliver};
 use super::{App, AppError, Limit, LinkProblem, enforce_limits, now};
-use crate::adapters::dynamo::WriteError;
 use crate::domain::account::UserStatus;
 use crate::domain::email::normalize_login_email;
 use crate::domain::fields::FieldErrors;
@@ -18,6 +17,7 @@ use crate::domain::ids::UserId;
 use crate::domain::password::{NewPassword, PasswordError};
 use crate::domain::records::{EmailKind, StoredToken, User};
 use crate::domain::token::{LinkToken, TokenHash, TokenPurpose};
+use crate::ports::{Conflict, WriteError};
 
 const REDEMPTIONS_PER_ADDRESS: Limit = Limit { name: "redeem-ip", max: 30, window_secs: 900 };
 const FORGOT_PER_ADDRESS: Limit = Limit { name: "forgot-ip", max: 20, window_secs: 900 };
@@ -96,7 +96,7 @@ pub async fn redeem_password_link(
     match app.store.redeem_token(&hash, purpose).await {
         Ok(_) => {}
         // Lost a race with another submission, or expired in between: say which.
-        Err(WriteError::Conflict(_)) => {
+        Err(WriteError::Conflict(Conflict::LinkUsed)) => {
             return Err(usable_token(app, &hash, purpose).await.err().unwrap_or(AppError::Link(LinkProblem::Used)));
         }
         Err(e) => return Err(e.into()),
@@ -109,7 +109,7 @@ pub async fn redeem_password_link(
         return Err(AppError::Unavailable(e));
     }
     match app.store.activate_user(&user.user_id).await {
-        Ok(()) | Err(WriteError::Conflict(_)) => {}
+        Ok(()) | Err(WriteError::Conflict(Conflict::UserLocked)) => {}
         Err(e) => return Err(e.into()),
     }
     if purpose == TokenPurpose::ResetPassword {

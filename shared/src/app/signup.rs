@@ -8,13 +8,13 @@ use serde_json::json;
 
 use super::outbox::{self, deliver};
 use super::{App, AppError, Limit, LinkProblem, enforce_limits, now};
-use crate::adapters::dynamo::WriteError;
 use crate::domain::account::AccountKind;
 use crate::domain::email::BusinessEmail;
 use crate::domain::fields::{FieldErrors, Phone, Text, Website};
 use crate::domain::ids::{BusinessId, InvitationId, RequestId};
 use crate::domain::records::{EmailKind, EmailOwner, InvitationRef, InvitationStatus, RequestStatus, SignUpRequest};
 use crate::domain::token::{LinkToken, TokenHash, TokenPurpose};
+use crate::ports::{Conflict, WriteError};
 
 const SIGN_UPS_PER_ADDRESS: Limit = Limit { name: "signup-ip", max: 30, window_secs: 3600 };
 
@@ -188,8 +188,8 @@ pub async fn sign_up(app: &App, form: &SignUpForm, client_ip: &str) -> Result<()
             deliver(app, &received.outbox_id).await;
             Ok(())
         }
-        Err(WriteError::Conflict(at)) if at.contains(&3) => Err(AppError::Link(LinkProblem::Used)),
-        Err(WriteError::Conflict(at)) if at.contains(&0) => notify_existing_owner(app, &request.email).await,
+        Err(WriteError::Conflict(Conflict::LinkUsed)) => Err(AppError::Link(LinkProblem::Used)),
+        Err(WriteError::Conflict(Conflict::EmailTaken)) => notify_existing_owner(app, &request.email).await,
         Err(e) => Err(e.into()),
     }
 }

@@ -325,6 +325,12 @@ pub fn error_response(error: &AppError) -> Response<Body> {
     response
 }
 
+/// The page for a link that cannot be used.
+pub fn link_problem_page(problem: LinkProblem) -> Response<Body> {
+    let error = AppError::Link(problem);
+    message_page(error.status(), "This link cannot be used", &problem.to_string(), "problem")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,10 +346,4 @@ mod tests {
         let Body::Text(text) = short.body() else { panic!("a text body") };
         assert!(text.contains("\"Short.\""));
     }
-}
-
-/// The page for a link that cannot be used.
-pub fn link_problem_page(problem: LinkProblem) -> Response<Body> {
-    let error = AppError::Link(problem);
-    message_page(error.status(), "This link cannot be used", &problem.to_string(), "problem")
 }

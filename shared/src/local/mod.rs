@@ -56,7 +56,7 @@ pub struct Stack {
 /// The app of the local stack: the real adapters, with SES on its own emulator.
 fn local_app(config: Config, sdk: &SdkConfig, mail_sdk: &SdkConfig) -> App {
     let mut app = App::new(config, sdk);
-    app.mailer = crate::adapters::ses::Mailer::new(aws_sdk_sesv2::Client::new(mail_sdk), EMAIL_FROM);
+    app.mailer = Arc::new(crate::adapters::ses::Mailer::new(aws_sdk_sesv2::Client::new(mail_sdk), EMAIL_FROM));
     app
 }
 

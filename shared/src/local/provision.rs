@@ -17,6 +17,7 @@ use crate::app::App;
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::ids::BusinessId;
 use crate::domain::records::User;
+use crate::ports::{Conflict, WriteError};
 
 /// The template the stack is deployed from.
 pub const TEMPLATE: &str = include_str!("../../../template.yaml");
@@ -250,7 +251,8 @@ pub async fn seed_admin(app: &App, email: &str, password: &str) -> anyhow::Resul
     };
     match app.store.create_user(&user, None).await {
         Ok(()) => app.store.register_admin(&user).await,
-        Err(crate::adapters::dynamo::WriteError::Conflict(_)) => Ok(()),
-        Err(crate::adapters::dynamo::WriteError::Unexpected(e)) => Err(e),
+        // Seeded by an earlier start.
+        Err(WriteError::Conflict(Conflict::EmailTaken)) => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }

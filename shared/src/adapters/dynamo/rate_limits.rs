@@ -1,0 +1,28 @@
+//! Rate-limit counters: one item per limit, key and fixed window, counted with an atomic
+//! `ADD` and deleted by TTL after the next window.
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+
+use super::attrs::{n, now_secs};
+use super::expr::Expr;
+use super::write::Write;
+use super::{DynamoStore, keys};
+use crate::ports::RateLimits;
+
+#[async_trait]
+impl RateLimits for DynamoStore {
+    async fn hit_rate_limit(&self, bucket: &str, window_secs: i64) -> anyhow::Result<i64> {
+        let now = now_secs();
+        let window = now - now.rem_euclid(window_secs);
+        let mut expr = Expr::default();
+        expr.add("hits", n(1)).set("ttl", n(window + 2 * window_secs));
+        let item = self
+            .write(Write::update(&keys::rate_window(bucket, window), expr), "Failed to count a rate-limited request")
+            .await?;
+        item.get("hits")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .context("Rate limit counter has no hits")
+    }
+}

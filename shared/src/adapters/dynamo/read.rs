@@ -1,0 +1,211 @@
+//! How the store reads: one item by key (GetItem, strongly consistent), or a [`Query`] of one
+//! partition of the table or of GSI1, a page at a time, all of it, or counted. Never Scan.
+
+use anyhow::{Context as _, anyhow};
+use aws_sdk_dynamodb::types::Select;
+use serde::de::DeserializeOwned;
+
+use super::DynamoStore;
+use super::attrs::{Item, from_item, s};
+use super::cursor;
+use super::keys::{GSI1, Key};
+use crate::ports::{BadCursor, MAX_PAGE, Page};
+
+enum Sort {
+    All,
+    Prefix(String),
+    UpTo(String),
+}
+
+/// A query of one partition.
+pub(super) struct Query {
+    index: Option<&'static str>,
+    partition: String,
+    sort: Sort,
+    forward: bool,
+    filter: Option<&'static str>,
+    consistent: bool,
+}
+
+impl Query {
+    /// Items of a partition of the table.
+    pub fn table(partition: impl Into<String>) -> Self {
+        Self {
+            index: None,
+            partition: partition.into(),
+            sort: Sort::All,
+            forward: true,
+            filter: None,
+            consistent: false,
+        }
+    }
+
+    /// Items of a partition of GSI1.
+    pub fn index(partition: impl Into<String>) -> Self {
+        Self { index: Some(GSI1), ..Self::table(partition) }
+    }
+
+    /// Only items whose sort key starts with `prefix`.
+    pub fn prefix(mut self, prefix: &str) -> Self {
+        self.sort = Sort::Prefix(prefix.to_owned());
+        self
+    }
+
+    /// Only items whose sort key is at most `last`.
+    pub fn up_to(mut self, last: String) -> Self {
+        self.sort = Sort::UpTo(last);
+        self
+    }
+
+    /// In descending sort-key order.
+    pub fn newest_first(mut self) -> Self {
+        self.forward = false;
+        self
+    }
+
+    /// Only items that meet `filter` (applied after the key condition: pages are filled by
+    /// reading on).
+    pub fn only(mut self, filter: &'static str) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// Strongly consistent (table partitions only).
+    pub fn consistent(mut self) -> Self {
+        self.consistent = true;
+        self
+    }
+
+    fn key_names(&self) -> (&'static str, &'static str) {
+        if self.index.is_some() { ("GSI1PK", "GSI1SK") } else { ("PK", "SK") }
+    }
+
+    fn key_of(&self, item: &Item) -> Item {
+        let names: &[&str] = if self.index.is_some() { &["PK", "SK", "GSI1PK", "GSI1SK"] } else { &["PK", "SK"] };
+        names.iter().filter_map(|k| item.get(*k).map(|v| ((*k).to_owned(), v.clone()))).collect()
+    }
+}
+
+impl DynamoStore {
+    /// One item, or `None`.
+    pub(super) async fn get<T: DeserializeOwned>(&self, key: &Key, what: &'static str) -> anyhow::Result<Option<T>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key.item()))
+            .consistent_read(true)
+            .send()
+            .await
+            .context(what)?;
+        out.item.map(from_item).transpose()
+    }
+
+    fn query(&self, query: &Query) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        let (pk, sk) = query.key_names();
+        let request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(query.index.map(str::to_owned))
+            .expression_attribute_names("#pk", pk)
+            .expression_attribute_values(":pk", s(&query.partition))
+            .scan_index_forward(query.forward)
+            .set_filter_expression(query.filter.map(str::to_owned))
+            .set_consistent_read(query.consistent.then_some(true));
+        // DynamoDB refuses an empty begins_with prefix: a whole partition is just `#pk = :pk`.
+        match &query.sort {
+            Sort::All => request.key_condition_expression("#pk = :pk"),
+            Sort::Prefix(prefix) => request
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :sort)")
+                .expression_attribute_names("#sk", sk)
+                .expression_attribute_values(":sort", s(prefix)),
+            Sort::UpTo(last) => request
+                .key_condition_expression("#pk = :pk AND #sk <= :sort")
+                .expression_attribute_names("#sk", sk)
+                .expression_attribute_values(":sort", s(last)),
+        }
+    }
+
+    /// A page of at most `limit` items after `cursor`, and the cursor of the next page.
+    /// `Err(BadCursor)` for a cursor that is not one of this partition's.
+    pub(super) async fn page<T: DeserializeOwned>(
+        &self,
+        query: &Query,
+        cursor: Option<&str>,
+        limit: i32,
+        what: &'static str,
+    ) -> anyhow::Result<Result<Page<T>, BadCursor>> {
+        let mut start = match cursor.map(|c| cursor::decode(c, query.key_names().0, &query.partition)).transpose() {
+            Ok(start) => start,
+            Err(bad) => return Ok(Err(bad)),
+        };
+        let want = usize::try_from(limit.max(1)).unwrap_or(1);
+        let mut items: Vec<(Item, T)> = Vec::new();
+        loop {
+            let out = self
+                .query(query)
+                .set_exclusive_start_key(start.take())
+                .limit(limit.max(1))
+                .send()
+                .await
+                .context(what)?;
+            for item in out.items.unwrap_or_default() {
+                items.push((query.key_of(&item), from_item(item)?));
+            }
+            match out.last_evaluated_key {
+                // A filter (or DynamoDB's 1 MB page) left the page short: read on.
+                Some(last) if items.len() < want => start = Some(last),
+                last => {
+                    let more = last.is_some() || items.len() > want;
+                    items.truncate(want);
+                    let next_cursor = if more { items.last().map(|(key, _)| cursor::encode(key)) } else { None };
+                    return Ok(Ok(Page { items: items.into_iter().map(|(_, item)| item).collect(), next_cursor }));
+                }
+            }
+        }
+    }
+
+    /// The first `limit` items (for lists where the first page is what is wanted).
+    pub(super) async fn first<T: DeserializeOwned>(
+        &self,
+        query: &Query,
+        limit: i32,
+        what: &'static str,
+    ) -> anyhow::Result<Vec<T>> {
+        let page = self.page(query, None, limit, what).await?.map_err(|_| anyhow!("{what}: no cursor was given"))?;
+        Ok(page.items)
+    }
+
+    /// Every item (for bounded lists: the catalog, one customer's products).
+    pub(super) async fn all<T: DeserializeOwned>(&self, query: &Query, what: &'static str) -> anyhow::Result<Vec<T>> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page: Page<T> = self
+                .page(query, cursor.as_deref(), MAX_PAGE, what)
+                .await?
+                .map_err(|_| anyhow!("{what}: our own cursor was refused"))?;
+            items.extend(page.items);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    /// How many items there are (a COUNT query, page by page).
+    pub(super) async fn count(&self, query: &Query, what: &'static str) -> anyhow::Result<u64> {
+        let mut total = 0u64;
+        let mut start = None;
+        loop {
+            let out =
+                self.query(query).select(Select::Count).set_exclusive_start_key(start).send().await.context(what)?;
+            total += u64::try_from(out.count).unwrap_or_default();
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(total);
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! The catalog, a customer's products and quotes, health checks, and the audit trail.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::MemoryStore;
+use super::state::{check, page, time_key};
+use crate::domain::account::AccountKind;
+use crate::domain::catalog::{
+    Actor, HealthCheck, Note, Priority, Product, ProductEvent, ProductId, ProductState, Quote,
+};
+use crate::domain::ids::BusinessId;
+use crate::domain::records::{AuditEvent, OutboxMessage};
+use crate::ports::{AuditTrail, Catalog, Conflict, CustomerProducts, HealthChecks, Listing, WriteError};
+
+#[async_trait]
+impl Catalog for MemoryStore {
+    async fn get_product(&self, id: &ProductId) -> anyhow::Result<Option<Product>> {
+        Ok(self.state().await.products.get(id).cloned())
+    }
+
+    async fn list_catalog(&self, cursor: Option<&str>, limit: i32) -> Listing<Product> {
+        let s = self.state().await;
+        let items = s.products.iter().map(|(id, p)| (id.to_string(), p.clone())).collect();
+        Ok(page("catalog", items, false, cursor, limit))
+    }
+
+    async fn all_products(&self) -> anyhow::Result<Vec<Product>> {
+        Ok(self.state().await.products.values().cloned().collect())
+    }
+
+    async fn put_product(&self, product: &Product) -> anyhow::Result<bool> {
+        Ok(self.state().await.products.insert(product.product_id.clone(), product.clone()).is_none())
+    }
+
+    async fn seed_catalog(&self, products: &[Product]) -> anyhow::Result<usize> {
+        let mut s = self.state().await;
+        let mut added = 0;
+        for product in products {
+            if !s.products.contains_key(&product.product_id) {
+                s.products.insert(product.product_id.clone(), product.clone());
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+}
+
+#[async_trait]
+impl CustomerProducts for MemoryStore {
+    async fn get_product_state(&self, customer: &BusinessId, id: &ProductId) -> anyhow::Result<Option<ProductState>> {
+        Ok(self.state().await.product_states.get(&(customer.clone(), id.clone())).cloned())
+    }
+
+    async fn product_states(&self, customer: &BusinessId) -> anyhow::Result<Vec<ProductState>> {
+        let s = self.state().await;
+        Ok(s.product_states.iter().filter(|((c, _), _)| c == customer).map(|(_, state)| state.clone()).collect())
+    }
+
+    async fn set_product_note(
+        &self,
+        customer: &BusinessId,
+        id: &ProductId,
+        note: Option<&Note>,
+        by: &Actor,
+    ) -> Result<(), WriteError> {
+        let mut s = self.state().await;
+        let state = s.product_states.entry((customer.clone(), id.clone())).or_default();
+        state.product_id = Some(id.clone());
+        state.note = note.cloned();
+        state.note_by = Some(by.clone());
+        state.note_at = Some(OffsetDateTime::now_utc());
+        Ok(())
+    }
+
+    async fn set_product_suggestion(
+        &self,
+        customer: &BusinessId,
+        id: &ProductId,
+        priority: Option<Priority>,
+        event: &ProductEvent,
+    ) -> Result<(), WriteError> {
+        let mut s = self.state().await;
+        let state = s.product_states.entry((customer.clone(), id.clone())).or_default();
+        state.product_id = Some(id.clone());
+        state.priority = priority;
+        state.no_suggestion = priority.is_none();
+        state.listed_at = state.listed_at.or(Some(event.at));
+        state.history.push(event.clone());
+        Ok(())
+    }
+
+    async fn request_product(
+        &self,
+        customer: &BusinessId,
+        id: &ProductId,
+        event: &ProductEvent,
+        requester_email: &str,
+    ) -> Result<(), WriteError> {
+        let mut s = self.state().await;
+        let key = (customer.clone(), id.clone());
+        let requested = s.product_states.get(&key).is_some_and(ProductState::requested);
+        let outcome = check([(requested, Conflict::AlreadyRequested)]);
+        if outcome.is_ok() {
+            let state = s.product_states.entry(key).or_default();
+            state.product_id = Some(id.clone());
+            state.requested_by = Some(event.by.clone());
+            state.requested_at = Some(event.at);
+            state.requester_email = Some(requester_email.to_owned());
+            state.listed_at = state.listed_at.or(Some(event.at));
+            state.history.push(event.clone());
+        }
+        self.record("request_product", &outcome);
+        outcome
+    }
+
+    async fn list_product_requests(
+        &self,
+        customer: &BusinessId,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> Listing<ProductState> {
+        let s = self.state().await;
+        let items = s
+            .product_states
+            .iter()
+            .filter(|((c, _), state)| c == customer && state.listed_at.is_some())
+            .map(|((_, id), state)| (id.to_string(), state.clone()))
+            .collect();
+        Ok(page(&format!("product-requests/{customer}"), items, false, cursor, limit))
+    }
+
+    async fn request_quote(
+        &self,
+        quote: &Quote,
+        event: &ProductEvent,
+        emails: &[OutboxMessage],
+    ) -> Result<(), WriteError> {
+        let mut s = self.state().await;
+        let key = (quote.customer_id.clone(), quote.product_id.clone());
+        let requested = s.product_states.get(&key).is_some_and(ProductState::requested);
+        let duplicate = s.quotes.iter().any(|q| q.quote_id == quote.quote_id) || emails.iter().any(|m| s.queued(m));
+        let outcome = check([(!requested, Conflict::NotRequested), (duplicate, Conflict::Duplicate)]);
+        if outcome.is_ok() {
+            if let Some(state) = s.product_states.get_mut(&key) {
+                state.quote_id = Some(quote.quote_id.clone());
+                state.quote_status = Some(quote.status);
+                state.quote_at = Some(quote.created_at);
+                state.history.push(event.clone());
+            }
+            s.quotes.push(quote.clone());
+            for email in emails {
+                s.queue(email);
+            }
+        }
+        self.record("request_quote", &outcome);
+        outcome
+    }
+}
+
+#[async_trait]
+impl HealthChecks for MemoryStore {
+    async fn put_health_check(&self, health: &HealthCheck) -> Result<(), WriteError> {
+        let mut s = self.state().await;
+        let customer =
+            s.businesses.get(&health.business_id).is_some_and(|item| item.business.kind == AccountKind::Customer);
+        let outcome = check([(!customer, Conflict::NotACustomer)]);
+        if outcome.is_ok() {
+            s.health_checks.insert((health.business_id.clone(), health.kind.as_str()), health.clone());
+        }
+        self.record("put_health_check", &outcome);
+        outcome
+    }
+
+    async fn list_health_checks(
+        &self,
+        business: &BusinessId,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> Listing<HealthCheck> {
+        let s = self.state().await;
+        let items = s
+            .health_checks
+            .iter()
+            .filter(|((b, _), _)| b == business)
+            .map(|((_, kind), check)| ((*kind).to_owned(), check.clone()))
+            .collect();
+        Ok(page(&format!("health-checks/{business}"), items, false, cursor, limit))
+    }
+}
+
+fn newest_first<'a>(events: impl Iterator<Item = &'a AuditEvent>) -> Vec<(String, AuditEvent)> {
+    let mut items: Vec<(String, AuditEvent)> = events.map(|e| (time_key(e.at, &e.event_id), e.clone())).collect();
+    items.sort_by(|a, b| b.0.cmp(&a.0));
+    items
+}
+
+#[async_trait]
+impl AuditTrail for MemoryStore {
+    async fn put_audit(&self, event: &AuditEvent) -> anyhow::Result<()> {
+        self.state().await.audit.push(event.clone());
+        Ok(())
+    }
+
+    async fn list_audit(&self, business: &BusinessId, cursor: Option<&str>, limit: i32) -> Listing<AuditEvent> {
+        let s = self.state().await;
+        let items = newest_first(s.audit.iter().filter(|e| &e.business_id == business));
+        Ok(page(&format!("audit/{business}"), items, true, cursor, limit))
+    }
+
+    async fn list_all_audit(&self, cursor: Option<&str>, limit: i32) -> Listing<AuditEvent> {
+        let s = self.state().await;
+        Ok(page("audit", newest_first(s.audit.iter()), true, cursor, limit))
+    }
+}

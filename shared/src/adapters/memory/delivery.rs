@@ -1,0 +1,199 @@
+//! Link tokens, impersonation sessions, the outbox and rate-limit windows.
+
+use anyhow::bail;
+use async_trait::async_trait;
+
+use super::MemoryStore;
+use super::state::{OutboxEntry, State, now_secs, page};
+use crate::domain::ids::OutboxId;
+use crate::domain::records::{Impersonation, OutboxMessage, OutboxStatus, StoredToken};
+use crate::domain::token::{TokenHash, TokenPurpose};
+use crate::ports::{Conflict, Impersonations, LinkTokens, Listing, Outbox, RateLimits, WriteError};
+
+impl State {
+    pub(super) fn queued(&self, message: &OutboxMessage) -> bool {
+        self.outbox.contains_key(&message.outbox_id)
+    }
+
+    pub(super) fn queue(&mut self, message: &OutboxMessage) {
+        self.outbox.insert(message.outbox_id.clone(), OutboxEntry { message: message.clone(), lease_until: None });
+    }
+
+    /// The redeem condition: the token exists, is of `purpose`, unused and unexpired.
+    pub(super) fn token_usable(&self, hash: &TokenHash, purpose: TokenPurpose) -> bool {
+        self.tokens.get(hash).is_some_and(|t| t.purpose == purpose && !t.used && t.expires_at > now_secs())
+    }
+
+    pub(super) fn use_token(&mut self, hash: &TokenHash) -> Option<StoredToken> {
+        let token = self.tokens.get_mut(hash)?;
+        token.used = true;
+        Some(token.clone())
+    }
+}
+
+#[async_trait]
+impl LinkTokens for MemoryStore {
+    async fn put_token(&self, hash: &TokenHash, token: &StoredToken) -> anyhow::Result<()> {
+        let mut s = self.state().await;
+        if s.tokens.contains_key(hash) {
+            bail!("a link token with this hash exists already");
+        }
+        s.tokens.insert(hash.clone(), token.clone());
+        Ok(())
+    }
+
+    async fn get_token(&self, hash: &TokenHash) -> anyhow::Result<Option<StoredToken>> {
+        Ok(self.state().await.tokens.get(hash).cloned())
+    }
+
+    async fn redeem_token(&self, hash: &TokenHash, purpose: TokenPurpose) -> Result<StoredToken, WriteError> {
+        let mut s = self.state().await;
+        let outcome = match s.token_usable(hash, purpose) {
+            true => s.use_token(hash).ok_or(WriteError::Conflict(Conflict::LinkUsed)),
+            false => Err(WriteError::Conflict(Conflict::LinkUsed)),
+        };
+        self.record("redeem_token", &outcome);
+        outcome
+    }
+
+    async fn release_token(&self, hash: &TokenHash) -> anyhow::Result<()> {
+        let mut s = self.state().await;
+        let outcome = match s.tokens.get_mut(hash).filter(|t| t.used) {
+            Some(token) => {
+                token.used = false;
+                Ok(())
+            }
+            None => Err(WriteError::Conflict(Conflict::AlreadyReleased)),
+        };
+        self.record("release_token", &outcome);
+        Ok(outcome?)
+    }
+}
+
+#[async_trait]
+impl Impersonations for MemoryStore {
+    async fn put_impersonation(&self, hash: &TokenHash, session: &Impersonation) -> anyhow::Result<()> {
+        let mut s = self.state().await;
+        if s.impersonations.contains_key(hash) {
+            bail!("an impersonation session with this hash exists already");
+        }
+        s.impersonations.insert(hash.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn get_impersonation(&self, hash: &TokenHash) -> anyhow::Result<Option<Impersonation>> {
+        Ok(self.state().await.impersonations.get(hash).cloned())
+    }
+
+    async fn end_impersonation(&self, hash: &TokenHash) -> Result<(), WriteError> {
+        let mut s = self.state().await;
+        let outcome = match s.impersonations.get_mut(hash).filter(|session| !session.ended) {
+            Some(session) => {
+                session.ended = true;
+                Ok(())
+            }
+            None => Err(WriteError::Conflict(Conflict::AlreadyEnded)),
+        };
+        self.record("end_impersonation", &outcome);
+        outcome
+    }
+}
+
+fn due_key(entry: &OutboxEntry) -> String {
+    format!("{:012}#{}", entry.message.next_attempt_at, entry.message.outbox_id)
+}
+
+#[async_trait]
+impl Outbox for MemoryStore {
+    async fn put_outbox(&self, message: &OutboxMessage) -> anyhow::Result<()> {
+        self.state().await.queue(message);
+        Ok(())
+    }
+
+    async fn get_outbox(&self, id: &OutboxId) -> anyhow::Result<Option<OutboxMessage>> {
+        Ok(self.state().await.outbox.get(id).map(|e| e.message.clone()))
+    }
+
+    async fn claim_outbox(&self, id: &OutboxId, lease_secs: i64) -> anyhow::Result<Option<OutboxMessage>> {
+        let mut s = self.state().await;
+        let now = now_secs();
+        let claimable = s.outbox.get_mut(id).filter(|e| {
+            e.message.status == OutboxStatus::Pending
+                && e.message.next_attempt_at <= now
+                && e.lease_until.is_none_or(|until| until < now)
+        });
+        Ok(claimable.map(|entry| {
+            entry.lease_until = Some(now + lease_secs);
+            entry.message.clone()
+        }))
+    }
+
+    async fn mark_outbox_sent(&self, id: &OutboxId) -> anyhow::Result<()> {
+        let mut s = self.state().await;
+        let Some(entry) = s.outbox.get_mut(id) else { bail!("no queued email {id}") };
+        entry.message.status = OutboxStatus::Sent;
+        entry.lease_until = None;
+        Ok(())
+    }
+
+    async fn mark_outbox_failed(
+        &self,
+        message: &OutboxMessage,
+        error: &str,
+        next_attempt_at: i64,
+        dead: bool,
+    ) -> anyhow::Result<()> {
+        let mut s = self.state().await;
+        let Some(entry) = s.outbox.get_mut(&message.outbox_id) else { bail!("no queued email {}", message.outbox_id) };
+        entry.message.status = if dead { OutboxStatus::Dead } else { OutboxStatus::Pending };
+        entry.message.attempts = message.attempts + 1;
+        entry.message.next_attempt_at = next_attempt_at;
+        entry.message.last_error = Some(error.to_owned());
+        entry.lease_until = None;
+        Ok(())
+    }
+
+    async fn due_outbox(&self, limit: i32) -> anyhow::Result<Vec<OutboxId>> {
+        let s = self.state().await;
+        let now = now_secs();
+        let mut due: Vec<&OutboxEntry> = s
+            .outbox
+            .values()
+            .filter(|e| e.message.status == OutboxStatus::Pending && e.message.next_attempt_at <= now)
+            .collect();
+        due.sort_by_key(|e| due_key(e));
+        Ok(due
+            .into_iter()
+            .take(usize::try_from(limit.max(0)).unwrap_or(0))
+            .map(|e| e.message.outbox_id.clone())
+            .collect())
+    }
+
+    async fn list_outbox(&self, status: OutboxStatus, cursor: Option<&str>, limit: i32) -> Listing<OutboxMessage> {
+        let s = self.state().await;
+        let dead = status == OutboxStatus::Dead;
+        let mut items: Vec<(String, OutboxMessage)> = s
+            .outbox
+            .values()
+            .filter(|e| {
+                if dead { e.message.status == OutboxStatus::Dead } else { e.message.status == OutboxStatus::Pending }
+            })
+            .map(|e| (due_key(e), e.message.clone()))
+            .collect();
+        // Dead ones most recently given up first, as the table's index is read.
+        items.sort_by(|a, b| if dead { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
+        Ok(page(if dead { "outbox/dead" } else { "outbox/pending" }, items, dead, cursor, limit))
+    }
+}
+
+#[async_trait]
+impl RateLimits for MemoryStore {
+    async fn hit_rate_limit(&self, bucket: &str, window_secs: i64) -> anyhow::Result<i64> {
+        let mut s = self.state().await;
+        let now = now_secs();
+        let window = now - now.rem_euclid(window_secs);
+        let hits = s.rate_windows.entry((bucket.to_owned(), window)).or_insert(0);
+        *hits += 1;
+        Ok(*hits)
+    }
+}

@@ -1,0 +1,149 @@
+//! Unit tests of the use cases' rules, on the in-memory fakes of the ports
+//! (`adapters::memory`): races, the order of writes across services, link tokens, paging
+//! and rate limits. What DynamoDB, Cognito and SES themselves do is proven by the
+//! end-to-end suite against the emulator, not here.
+
+mod approvals;
+mod customers;
+mod links;
+mod listings;
+mod profiles;
+mod rate_limits;
+
+use std::sync::Arc;
+
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::signup::{self, SignUpForm};
+use super::{App, Caller};
+use crate::adapters::memory::{FakeUserPool, Journal, MemoryStore, RecordingMailer};
+use crate::config::Config;
+use crate::domain::account::{AccountKind, Role, UserStatus};
+use crate::domain::ids::{BusinessId, UserId};
+use crate::domain::records::{Business, EmailOwner, SignUpRequest, StoredToken, User};
+use crate::domain::token::{LinkToken, TokenPurpose};
+
+/// An app on fakes, and the fakes, to arrange and to look at.
+struct Harness {
+    app: App,
+    pool: Arc<FakeUserPool>,
+    mailer: Arc<RecordingMailer>,
+    journal: Journal,
+}
+
+fn config() -> Config {
+    let portal = "https://portal.example";
+    Config {
+        table_name: "portal-test".into(),
+        user_pool_id: "us-east-1_test".into(),
+        user_pool_client_id: "test-client".into(),
+        email_from: "no-reply@portal.example".into(),
+        portal_url: portal.into(),
+        signup_url: Some(format!("{portal}/signup")),
+        set_password_url: Some(format!("{portal}/auth/set-password")),
+        reset_password_url: Some(format!("{portal}/auth/reset-password")),
+        activate_url: Some(format!("{portal}/auth/activate")),
+        region: "us-east-1".into(),
+        endpoint_url: None,
+    }
+}
+
+/// A password the policy accepts.
+const PASSWORD: &str = "velvet trombone harbour sunrise";
+
+fn now_secs() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl Harness {
+    fn new() -> Self {
+        let journal = Journal::default();
+        let store = Arc::new(MemoryStore::new(journal.clone()));
+        let pool = Arc::new(FakeUserPool::new(journal.clone()));
+        let mailer = Arc::new(RecordingMailer::default());
+        let app =
+            App { config: config(), store, identity: pool.clone(), mailer: mailer.clone(), verifier: pool.clone() };
+        Self { app, pool, mailer, journal }
+    }
+
+    /// An active account with a password, and its business (none for an admin).
+    async fn account(&self, email: &str, role: Role) -> Caller {
+        use crate::ports::IdentityProvider as _;
+        let user_id = self.pool.create_user(email).await.unwrap();
+        self.pool.set_password(email, PASSWORD).await.unwrap();
+        let kind = if role == Role::Partner { AccountKind::Partner } else { AccountKind::Customer };
+        let business = (role != Role::Admin).then(|| Business {
+            business_id: BusinessId::new(),
+            kind,
+            name: format!("{} Inc", email.split('@').next().unwrap_or("a")),
+            website: "https://example.org".into(),
+            phone: None,
+            created_at: OffsetDateTime::now_utc(),
+            primary_user: Some(user_id.clone()),
+            managed_by: None,
+        });
+        let user = User {
+            user_id,
+            email: email.to_owned(),
+            business_id: business
+                .as_ref()
+                .map_or_else(|| BusinessId::parse("operators").unwrap(), |b| b.business_id.clone()),
+            role,
+            status: UserStatus::Active,
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            tokens_valid_after: 0,
+            created_at: OffsetDateTime::now_utc(),
+        };
+        self.app.store.create_user(&user, business.as_ref()).await.unwrap();
+        if role == Role::Admin {
+            self.app.store.register_admin(&user).await.unwrap();
+        }
+        Caller { user, actor: None }
+    }
+
+    /// A Create Account Request, submitted through the sign-up form.
+    async fn pending_request(&self, email: &str) -> SignUpRequest {
+        signup::sign_up(&self.app, &sign_up_form(email), "192.0.2.10").await.unwrap();
+        let Some(EmailOwner::Request { request_id }) = self.app.store.email_owner(email).await.unwrap() else {
+            panic!("{email} holds no request");
+        };
+        self.app.store.get_request(&request_id).await.unwrap().unwrap()
+    }
+
+    /// A link token stored for `subject`, expiring `lifetime_secs` from now.
+    async fn link(&self, purpose: TokenPurpose, subject: &UserId, lifetime_secs: i64) -> LinkToken {
+        let token = LinkToken::generate();
+        let stored =
+            StoredToken { purpose, subject: subject.to_string(), expires_at: now_secs() + lifetime_secs, used: false };
+        self.app.store.put_token(&token.hash(), &stored).await.unwrap();
+        token
+    }
+
+    /// The subjects of the emails sent to `to`.
+    fn subjects_to(&self, to: &str) -> Vec<String> {
+        self.mailer.sent_to(to).into_iter().map(|e| e.subject).collect()
+    }
+
+    /// The journal's entries from `from` on that start with one of `prefixes`.
+    fn journal_since(&self, from: usize, prefixes: &[&str]) -> Vec<String> {
+        self.journal.entries()[from..].iter().filter(|e| prefixes.iter().any(|p| e.starts_with(p))).cloned().collect()
+    }
+}
+
+fn sign_up_form(email: &str) -> SignUpForm {
+    serde_json::from_value(json!({
+        "business_name": "Acme Widgets", "business_website": "https://acme-widgets.example",
+        "first_name": "Ada", "last_name": "Lovelace", "email": email,
+        "privacy_policy": true, "terms": true,
+    }))
+    .unwrap()
+}
+
+/// The raw token in the link (`…?<param>=<token>`) of the last email sent to `to`.
+fn token_in_last_email(h: &Harness, to: &str, param: &str) -> String {
+    let email = h.mailer.sent_to(to).pop().unwrap_or_else(|| panic!("no email to {to}"));
+    let at = email.text.find(&format!("{param}=")).unwrap_or_else(|| panic!("no {param} link in {email:?}"));
+    email.text[at + param.len() + 1..].chars().take(43).collect()
+}

@@ -1,0 +1,129 @@
+//! Ports: what the use cases need from the services behind them, as narrow traits (one
+//! capability each, `Send + Sync`) that take and return domain types, never an SDK type.
+//! [`App`](crate::app::App) holds each as an `Arc<dyn ...>`: the AWS adapters
+//! (`adapters::dynamo`, `adapters::cognito`, `adapters::ses`, `adapters::jwt`), deployed and
+//! locally alike, or in the unit tests of the use cases the in-memory fakes
+//! (`adapters::memory`).
+//!
+//! - [`Store`]: the table, one trait per family of items ([`store`]).
+//! - [`IdentityProvider`]: credentials and sessions (Cognito).
+//! - [`EmailSender`]: sending email (SES).
+//! - [`TokenVerifier`]: verifying access tokens (the user pool's JWKS).
+
+pub mod access_tokens;
+pub mod identity;
+pub mod mail;
+pub mod store;
+
+pub use access_tokens::{TokenError, TokenVerifier, VerifiedToken};
+pub use identity::{CreateUserError, IdentityProvider, LoginError, Tokens};
+pub use mail::{Email, EmailSender};
+pub use store::{
+    Accounts, ActiveBusinesses, Admins, AuditTrail, Catalog, CustomerProducts, HealthChecks, Impersonations,
+    LinkTokens, ManagedCustomers, Outbox, Partners, Profiles, RateLimits, SignUpRequests, Store,
+};
+
+/// The most items one page of a listing holds, and the page size the store reads whole
+/// lists with.
+pub const MAX_PAGE: i32 = 100;
+
+/// A page of a listing and the opaque cursor of the next one: `None` once the listing is
+/// exhausted. A full page may be followed by an empty one (DynamoDB cannot always tell that a
+/// full page was the last).
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of a listing, `Err(BadCursor)` for a cursor that is not this listing's, or the
+/// failure of the service.
+pub type Listing<T> = anyhow::Result<Result<Page<T>, BadCursor>>;
+
+/// A cursor that was not one of ours (or not of this listing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the cursor is not valid for this listing")]
+pub struct BadCursor;
+
+/// What a conditional write found instead of the state it was conditioned on: each
+/// conditioned write of the store carries the name of the conflict its condition guards
+/// against, and the store reports that name when the condition fails.
+///
+/// When several conditions of one transaction fail at once, the store reports the one
+/// declared first here: the state the caller acted on (a decided request, a used link, a
+/// stale version) explains the failure better than what follows from it (an email marker
+/// that moved on, a link that exists).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, thiserror::Error)]
+pub enum Conflict {
+    /// The sign-up request is no longer pending: approved or rejected meanwhile.
+    #[error("the request was already decided")]
+    AlreadyDecided,
+    /// An email link's token is unknown, used, expired or for another purpose.
+    #[error("the link is used, expired or unknown")]
+    LinkUsed,
+    /// Someone else saved the profile since the version the edit started from.
+    #[error("the profile was saved by someone else meanwhile")]
+    VersionConflict,
+    /// The invitation is no longer pending, or was resent meanwhile.
+    #[error("the invitation changed meanwhile")]
+    InvitationChanged,
+    /// The invitation is not pending (accepted, linked or revoked).
+    #[error("the invitation is not pending")]
+    InvitationNotPending,
+    /// The customer had already requested the product.
+    #[error("the product was already requested")]
+    AlreadyRequested,
+    /// The customer has not requested the product.
+    #[error("the product is not requested")]
+    NotRequested,
+    /// The impersonation session had already ended.
+    #[error("the impersonation had already ended")]
+    AlreadyEnded,
+    /// The link token was not used (or is gone), so there is nothing to give back.
+    #[error("the link was not used")]
+    AlreadyReleased,
+    /// The account is locked (or gone), so it is not activated.
+    #[error("the account is locked")]
+    UserLocked,
+    /// The partner and the customer are not linked.
+    #[error("the businesses are not linked")]
+    NotLinked,
+    /// The business is not a customer (or does not exist).
+    #[error("no such customer")]
+    NotACustomer,
+    /// The queued email is not pending, not due, or another sender holds it.
+    #[error("the email is not due or is being sent")]
+    NotClaimable,
+    /// The email address already has an account or a pending request.
+    #[error("the email address is taken")]
+    EmailTaken,
+    /// The email address is no longer held by the request being decided.
+    #[error("the email address is not held by the request")]
+    EmailNotHeld,
+    /// The partner is already linked to the customer.
+    #[error("the partner is already linked")]
+    AlreadyLinked,
+    /// A user with this id (the identity provider's) exists already.
+    #[error("the user exists already")]
+    UserExists,
+    /// A partner's side of a link that a rename changes is gone.
+    #[error("the partners changed meanwhile")]
+    PartnersChanged,
+    /// An item that must be new exists already (an id was reused).
+    #[error("the item exists already")]
+    Duplicate,
+    /// An item that the write changes does not exist.
+    #[error("the item does not exist")]
+    Missing,
+}
+
+/// Why a conditional write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The condition of a write did not hold: someone else got there first, or the state is
+    /// not the expected one. Named by the write whose condition failed.
+    #[error("conflict: {0}")]
+    Conflict(Conflict),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}

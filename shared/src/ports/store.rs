@@ -1,0 +1,423 @@
+//! The table, as the use cases see it: one trait per family of items, at the level of the
+//! operations the use cases perform (approve this request, redeem that token), combined
+//! into [`Store`]. Writes that must hold only in some state are conditional: they fail with
+//! a named [`Conflict`](super::Conflict) (listed on each method) instead of overwriting.
+//!
+//! `adapters::dynamo::DynamoStore` implements them on DynamoDB, where the conditions are
+//! conditional writes and transactions; the in-memory fake of the unit tests honours the
+//! same conditions with the same names.
+
+use async_trait::async_trait;
+
+use super::{Listing, WriteError};
+use crate::domain::account::UserStatus;
+use crate::domain::catalog::{
+    Actor, HealthCheck, Note, Priority, Product, ProductEvent, ProductId, ProductState, Quote,
+};
+use crate::domain::ids::{BusinessId, InvitationId, OutboxId, RequestId, UserId};
+use crate::domain::profile::{ActiveBusiness, BusinessProfile, ProfileEdit};
+use crate::domain::records::{
+    AuditEvent, Business, EmailOwner, Impersonation, Invitation, OutboxMessage, OutboxStatus, PartnerLink,
+    RequestStatus, SignUpRequest, StoredToken, User,
+};
+use crate::domain::token::{TokenHash, TokenPurpose};
+
+/// Every capability of the table.
+pub trait Store:
+    SignUpRequests
+    + Accounts
+    + Admins
+    + LinkTokens
+    + Partners
+    + ActiveBusinesses
+    + Profiles
+    + Outbox
+    + RateLimits
+    + Catalog
+    + CustomerProducts
+    + HealthChecks
+    + AuditTrail
+    + ManagedCustomers
+    + Impersonations
+{
+}
+
+impl<T> Store for T where
+    T: SignUpRequests
+        + Accounts
+        + Admins
+        + LinkTokens
+        + Partners
+        + ActiveBusinesses
+        + Profiles
+        + Outbox
+        + RateLimits
+        + Catalog
+        + CustomerProducts
+        + HealthChecks
+        + AuditTrail
+        + ManagedCustomers
+        + Impersonations
+{
+}
+
+/// Create Account Requests and their decisions.
+#[async_trait]
+pub trait SignUpRequests: Send + Sync {
+    /// Stores a new pending request, claims its email (one account or request per address)
+    /// and queues its email, all or nothing; with an invitation token, also redeems that
+    /// token. `LinkUsed` when the token is not usable (reported first), `EmailTaken` when
+    /// the address is held.
+    async fn create_signup_request(
+        &self,
+        request: &SignUpRequest,
+        invitation_token: Option<&TokenHash>,
+        outbox: &OutboxMessage,
+    ) -> Result<(), WriteError>;
+
+    async fn get_request(&self, id: &RequestId) -> anyhow::Result<Option<SignUpRequest>>;
+
+    /// Requests with a status, oldest first, a page at a time.
+    async fn list_requests(&self, status: RequestStatus, cursor: Option<&str>, limit: i32) -> Listing<SignUpRequest>;
+
+    async fn count_requests(&self, status: RequestStatus) -> anyhow::Result<u64>;
+
+    /// Stores `request` (decided: approved) only while the stored one is pending, with the
+    /// new user, its business, the email marker moved to the user, the partner links and
+    /// invitation status of an invited partner, the email and the audit events, all or
+    /// nothing. `AlreadyDecided` when it was no longer pending.
+    async fn approve_request(
+        &self,
+        request: &SignUpRequest,
+        user: &User,
+        business: &Business,
+        link: Option<&PartnerLink>,
+        outbox: &OutboxMessage,
+        audits: &[AuditEvent],
+    ) -> Result<(), WriteError>;
+
+    /// Stores `request` (decided: rejected) only while the stored one is pending, frees its
+    /// email for a new sign-up, and queues the email and the audit event, all or nothing.
+    /// `AlreadyDecided` when it was no longer pending.
+    async fn reject_request(
+        &self,
+        request: &SignUpRequest,
+        outbox: &OutboxMessage,
+        audit: &AuditEvent,
+    ) -> Result<(), WriteError>;
+}
+
+/// Users, and the markers that give each email address one owner.
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    /// Who holds an address (lowercased): a pending request or a user.
+    async fn email_owner(&self, email: &str) -> anyhow::Result<Option<EmailOwner>>;
+
+    async fn get_user(&self, id: &UserId) -> anyhow::Result<Option<User>>;
+
+    /// The user holding an email, if a user (not a request) holds it.
+    async fn user_by_email(&self, email: &str) -> anyhow::Result<Option<User>> {
+        match self.email_owner(email).await? {
+            Some(EmailOwner::User { user_id }) => self.get_user(&user_id).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// Stores a user created outside the sign-up flow (an admin) with its email marker, and
+    /// its business if it has one. `EmailTaken` when the address is held.
+    async fn create_user(&self, user: &User, business: Option<&Business>) -> Result<(), WriteError>;
+
+    /// Marks a user active after its first password is set (no change if it already is).
+    /// `UserLocked` when the account is locked.
+    async fn activate_user(&self, id: &UserId) -> Result<(), WriteError>;
+
+    /// Refuses every access token of the user issued before `valid_after` (Unix seconds).
+    /// `Missing` when there is no such user.
+    async fn revoke_tokens_before(&self, id: &UserId, valid_after: i64) -> Result<(), WriteError>;
+
+    /// Sets a user's status; with `revoke_before`, also refuses every access token issued
+    /// before then (Unix seconds). `Missing` when there is no such user.
+    async fn set_user_status(
+        &self,
+        id: &UserId,
+        status: UserStatus,
+        revoke_before: Option<i64>,
+    ) -> Result<(), WriteError>;
+}
+
+/// Who the admins are (they are told about quote requests).
+#[async_trait]
+pub trait Admins: Send + Sync {
+    async fn register_admin(&self, user: &User) -> anyhow::Result<()>;
+
+    /// The admins' user ids (at most `limit`).
+    async fn admin_ids(&self, limit: i32) -> anyhow::Result<Vec<UserId>>;
+}
+
+/// Email-link tokens, by hash.
+#[async_trait]
+pub trait LinkTokens: Send + Sync {
+    async fn put_token(&self, hash: &TokenHash, token: &StoredToken) -> anyhow::Result<()>;
+
+    /// A token as stored, used or not, expired or not: the caller checks.
+    async fn get_token(&self, hash: &TokenHash) -> anyhow::Result<Option<StoredToken>>;
+
+    /// Uses a token in one step that holds only if it exists, is of `purpose`, unused and
+    /// unexpired, so of two concurrent redemptions exactly one wins. `LinkUsed` otherwise.
+    async fn redeem_token(&self, hash: &TokenHash, purpose: TokenPurpose) -> Result<StoredToken, WriteError>;
+
+    /// Gives a redeemed token back when the action it paid for could not be completed.
+    async fn release_token(&self, hash: &TokenHash) -> anyhow::Result<()>;
+}
+
+/// Partner links and a customer's invitations of partners.
+#[async_trait]
+pub trait Partners: Send + Sync {
+    /// Stores an invitation (to an address without an account) and its email.
+    async fn create_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError>;
+
+    /// Links a partner that has an account to the customer (both sides of the link), with
+    /// the invitation as `linked`, the email and the audit events, all or nothing.
+    /// `AlreadyLinked` when they were linked already.
+    async fn link_existing_partner(
+        &self,
+        link: &PartnerLink,
+        invitation: &Invitation,
+        outbox: &OutboxMessage,
+        audits: &[AuditEvent],
+    ) -> Result<(), WriteError>;
+
+    async fn get_invitation(&self, customer: &BusinessId, id: &InvitationId) -> anyhow::Result<Option<Invitation>>;
+
+    /// A customer's invitations, a page at a time.
+    async fn list_invitations(&self, customer: &BusinessId, cursor: Option<&str>, limit: i32) -> Listing<Invitation>;
+
+    /// Stores the new `generation` and `sent_at` of a pending invitation, only while it is
+    /// pending at the generation before, with its email. `InvitationChanged` otherwise.
+    async fn resend_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError>;
+
+    /// Withdraws a pending invitation. `InvitationNotPending` when it is not pending.
+    async fn revoke_invitation(&self, customer: &BusinessId, id: &InvitationId) -> Result<(), WriteError>;
+
+    /// A customer's partners, a page at a time.
+    async fn list_partners(&self, customer: &BusinessId, cursor: Option<&str>, limit: i32) -> Listing<PartnerLink>;
+
+    /// A partner's customers (invited, linked at once, or created by it), a page at a time.
+    async fn list_customers(&self, partner: &BusinessId, cursor: Option<&str>, limit: i32) -> Listing<PartnerLink>;
+
+    /// The partner side of a link: whether `partner` may act on `customer`.
+    async fn get_customer_link(
+        &self,
+        partner: &BusinessId,
+        customer: &BusinessId,
+    ) -> anyhow::Result<Option<PartnerLink>>;
+}
+
+/// The customer each partner user works on.
+#[async_trait]
+pub trait ActiveBusinesses: Send + Sync {
+    async fn get_active_business(&self, partner: &BusinessId, user: &UserId) -> anyhow::Result<Option<ActiveBusiness>>;
+
+    /// Makes `active.business_id` the partner user's active customer, only while the two
+    /// are linked. `NotLinked` otherwise.
+    async fn set_active_business(&self, partner: &BusinessId, active: &ActiveBusiness) -> Result<(), WriteError>;
+}
+
+/// Businesses and their profiles.
+#[async_trait]
+pub trait Profiles: Send + Sync {
+    async fn get_business(&self, id: &BusinessId) -> anyhow::Result<Option<Business>>;
+
+    async fn get_profile(&self, business: &BusinessId) -> anyhow::Result<Option<BusinessProfile>>;
+
+    /// Writes an edit only if the stored version is still `expected`, raising it by one, and
+    /// renames the customer on its partners' side of the links (`partners`), all or
+    /// nothing. `VersionConflict` when someone else saved first (reported first),
+    /// `PartnersChanged` when one of those links is gone.
+    async fn update_profile(
+        &self,
+        business: &BusinessId,
+        expected: u64,
+        edit: &ProfileEdit,
+        by: &UserId,
+        partners: &[BusinessId],
+    ) -> Result<(), WriteError>;
+}
+
+/// The transactional outbox: emails queued with the changes that cause them.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Queues an email on its own (when no other change goes with it).
+    async fn put_outbox(&self, message: &OutboxMessage) -> anyhow::Result<()>;
+
+    async fn get_outbox(&self, id: &OutboxId) -> anyhow::Result<Option<OutboxMessage>>;
+
+    /// Takes a due pending message for `lease_secs`, so two senders never send it at once.
+    /// `None` if it is not pending, not due, or another sender holds it.
+    async fn claim_outbox(&self, id: &OutboxId, lease_secs: i64) -> anyhow::Result<Option<OutboxMessage>>;
+
+    async fn mark_outbox_sent(&self, id: &OutboxId) -> anyhow::Result<()>;
+
+    /// Records a failed attempt (one more attempt, its error): retried at
+    /// `next_attempt_at`, or dead-lettered.
+    async fn mark_outbox_failed(
+        &self,
+        message: &OutboxMessage,
+        error: &str,
+        next_attempt_at: i64,
+        dead: bool,
+    ) -> anyhow::Result<()>;
+
+    /// Pending messages due by now, oldest first (at most `limit`).
+    async fn due_outbox(&self, limit: i32) -> anyhow::Result<Vec<OutboxId>>;
+
+    /// Pending messages in the order they are due, or dead-lettered ones most recently given
+    /// up first, a page at a time.
+    async fn list_outbox(&self, status: OutboxStatus, cursor: Option<&str>, limit: i32) -> Listing<OutboxMessage>;
+}
+
+/// Fixed-window counters.
+#[async_trait]
+pub trait RateLimits: Send + Sync {
+    /// Counts one hit against `bucket` in the current window of `window_secs` (aligned to
+    /// the Unix epoch) and returns the hits of that window so far, this one included.
+    async fn hit_rate_limit(&self, bucket: &str, window_secs: i64) -> anyhow::Result<i64>;
+}
+
+/// The product catalog.
+#[async_trait]
+pub trait Catalog: Send + Sync {
+    async fn get_product(&self, id: &ProductId) -> anyhow::Result<Option<Product>>;
+
+    /// The catalog by product id, a page at a time.
+    async fn list_catalog(&self, cursor: Option<&str>, limit: i32) -> Listing<Product>;
+
+    /// The whole catalog (tens of products), by product id.
+    async fn all_products(&self) -> anyhow::Result<Vec<Product>>;
+
+    /// Adds or replaces a product; `true` if it is new.
+    async fn put_product(&self, product: &Product) -> anyhow::Result<bool>;
+
+    /// Adds the products that are missing and leaves the others as they are; returns how
+    /// many were added.
+    async fn seed_catalog(&self, products: &[Product]) -> anyhow::Result<usize>;
+}
+
+/// A customer's state of each product (note, priority, request, latest quote), and quotes.
+#[async_trait]
+pub trait CustomerProducts: Send + Sync {
+    async fn get_product_state(&self, customer: &BusinessId, id: &ProductId) -> anyhow::Result<Option<ProductState>>;
+
+    /// Every product a customer has a note, priority or request on.
+    async fn product_states(&self, customer: &BusinessId) -> anyhow::Result<Vec<ProductState>>;
+
+    /// Sets (or with `None` clears) the partner's note on a product, and who wrote it when.
+    async fn set_product_note(
+        &self,
+        customer: &BusinessId,
+        id: &ProductId,
+        note: Option<&Note>,
+        by: &Actor,
+    ) -> Result<(), WriteError>;
+
+    /// Sets a priority (`Some`) or No Suggestion (`None`), lists the product on the request
+    /// page (once) and appends `event` to its history.
+    async fn set_product_suggestion(
+        &self,
+        customer: &BusinessId,
+        id: &ProductId,
+        priority: Option<Priority>,
+        event: &ProductEvent,
+    ) -> Result<(), WriteError>;
+
+    /// Records the customer's request for a product, once. `AlreadyRequested` when it was.
+    async fn request_product(
+        &self,
+        customer: &BusinessId,
+        id: &ProductId,
+        event: &ProductEvent,
+        requester_email: &str,
+    ) -> Result<(), WriteError>;
+
+    /// The products on the request page (requested, or given a priority or No Suggestion)
+    /// by product id, a page at a time.
+    async fn list_product_requests(
+        &self,
+        customer: &BusinessId,
+        cursor: Option<&str>,
+        limit: i32,
+    ) -> Listing<ProductState>;
+
+    /// Stores a quote request with its emails, and records it on the product, only while
+    /// the customer has requested the product. `NotRequested` otherwise.
+    async fn request_quote(
+        &self,
+        quote: &Quote,
+        event: &ProductEvent,
+        emails: &[OutboxMessage],
+    ) -> Result<(), WriteError>;
+}
+
+/// Health checks of customer businesses.
+#[async_trait]
+pub trait HealthChecks: Send + Sync {
+    /// Adds or replaces a health check, only if its business is a customer. `NotACustomer`
+    /// otherwise.
+    async fn put_health_check(&self, check: &HealthCheck) -> Result<(), WriteError>;
+
+    /// A business's health checks by kind, a page at a time.
+    async fn list_health_checks(&self, business: &BusinessId, cursor: Option<&str>, limit: i32)
+    -> Listing<HealthCheck>;
+}
+
+/// The audit trail.
+#[async_trait]
+pub trait AuditTrail: Send + Sync {
+    async fn put_audit(&self, event: &AuditEvent) -> anyhow::Result<()>;
+
+    /// A business's trail, newest first.
+    async fn list_audit(&self, business: &BusinessId, cursor: Option<&str>, limit: i32) -> Listing<AuditEvent>;
+
+    /// Every business's trail, newest first.
+    async fn list_all_audit(&self, cursor: Option<&str>, limit: i32) -> Listing<AuditEvent>;
+}
+
+/// Customers that a partner creates and manages.
+#[async_trait]
+pub trait ManagedCustomers: Send + Sync {
+    /// Creates the account: the email claimed, the user, the business, both sides of the
+    /// (managed) link, the audit event and the email, all or nothing. `EmailTaken` when the
+    /// address is held.
+    async fn create_managed_customer(
+        &self,
+        user: &User,
+        business: &Business,
+        link: &PartnerLink,
+        audit: &AuditEvent,
+        outbox: Option<&OutboxMessage>,
+    ) -> Result<(), WriteError>;
+
+    /// Stores the contact's names on the user and, when `renamed`, the business's new name
+    /// on the business (raising its profile version) and on both sides of the link, all or
+    /// nothing. `Missing` when the user or business is gone, `PartnersChanged` when the link
+    /// is.
+    async fn update_customer_details(
+        &self,
+        user: &User,
+        business: &Business,
+        link: &PartnerLink,
+        renamed: bool,
+    ) -> Result<(), WriteError>;
+}
+
+/// Impersonation sessions, by the hash of their token.
+#[async_trait]
+pub trait Impersonations: Send + Sync {
+    async fn put_impersonation(&self, hash: &TokenHash, session: &Impersonation) -> anyhow::Result<()>;
+
+    /// A session as stored, ended or expired or not: the caller checks.
+    async fn get_impersonation(&self, hash: &TokenHash) -> anyhow::Result<Option<Impersonation>>;
+
+    /// Ends a session. `AlreadyEnded` when it had ended (or is unknown).
+    async fn end_impersonation(&self, hash: &TokenHash) -> Result<(), WriteError>;
+}
