@@ -79,6 +79,12 @@ pub fn sign_up_body(email: &str, business: &str) -> Value {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_relaying_every(Duration::from_millis(500)).await
+}
+
+/// A stack whose background relay retries due emails every `relay_every` (emails queued by
+/// a request are relayed right after its answer either way).
+pub async fn spawn_app_relaying_every(relay_every: Duration) -> TestApp {
     portal::telemetry::init_for_tests();
     let (endpoint, mail_endpoint) = emulator_urls();
     let admin_email = format!("admin@{}", unique_domain());
@@ -88,7 +94,7 @@ pub async fn spawn_app() -> TestApp {
         port: 0,
         name: format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
         admin: Some((admin_email.clone(), ADMIN_PASSWORD.to_owned())),
-        relay_every: Duration::from_millis(500),
+        relay_every,
     })
     .await
     .expect("the local stack starts");
@@ -121,8 +127,10 @@ impl TestApp {
         req.send().await.expect("the server answers")
     }
 
-    /// Every email sent to `to` so far, oldest first.
+    /// Every email sent to `to` so far, oldest first, once every email queued so far has left
+    /// the outbox (requests only queue their emails; the relay sends them just after).
     pub async fn emails_to(&self, to: &str) -> Vec<Email> {
+        self.outbox_drained().await;
         self.http
             .get(self.url("/_dev/emails"))
             .query(&[("to", to)])
@@ -132,6 +140,16 @@ impl TestApp {
             .json()
             .await
             .expect("the outbox is JSON")
+    }
+
+    /// Waits (up to 15 s) until no queued email is due: each was sent, or failed and waits
+    /// for a later retry.
+    pub async fn outbox_drained(&self) {
+        let started = Instant::now();
+        while !self.stack.relay.store.due_outbox(1).await.expect("the outbox can be read").is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(15), "queued emails were not sent within 15 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits (up to 15 s) until `to` has received an email whose subject contains `subject`.

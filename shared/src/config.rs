@@ -3,6 +3,8 @@
 
 use anyhow::{Context as _, bail};
 
+use crate::domain::token::LinkKey;
+
 /// Everything a function needs to know about where it runs.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -22,6 +24,9 @@ pub struct Config {
     pub region: String,
     /// Set only against an emulator: where the Cognito JWKS is served instead of the issuer.
     pub endpoint_url: Option<String>,
+    /// The secret email-link tokens are derived from (`LINK_KEY`), for the functions that
+    /// queue or send links.
+    pub link_key: Option<LinkKey>,
 }
 
 fn required(name: &str) -> anyhow::Result<String> {
@@ -56,6 +61,10 @@ impl Config {
                 .or_else(|| optional("AWS_DEFAULT_REGION"))
                 .context("environment variable AWS_REGION must be set")?,
             endpoint_url: optional("AWS_ENDPOINT_URL"),
+            link_key: match optional("LINK_KEY") {
+                None => None,
+                Some(raw) => Some(LinkKey::parse(&raw).context("LINK_KEY must be at least 32 characters long")?),
+            },
         })
     }
 
@@ -70,6 +79,11 @@ impl Config {
             Some(endpoint) => format!("{}/{}/.well-known/jwks.json", endpoint.trim_end_matches('/'), self.user_pool_id),
             None => format!("{}/.well-known/jwks.json", self.issuer()),
         }
+    }
+
+    /// The link key, or an error naming the missing variable.
+    pub fn link_key(&self) -> anyhow::Result<&LinkKey> {
+        self.link_key.as_ref().context("environment variable LINK_KEY must be set to send email links")
     }
 
     /// The configured page for a link, or an error naming the missing variable.

@@ -103,6 +103,7 @@ async fn forged_and_expired_tokens_are_refused_with_a_page() {
         subject,
         expires_at: time::OffsetDateTime::now_utc().unix_timestamp() - 1,
         used: false,
+        minted_at_ms: 0,
     };
     app.stack.app.store.put_token(&expired.hash(), &stored).await.unwrap();
 

@@ -1,5 +1,5 @@
-//! The `outbox-relay` Lambda function: every minute (EventBridge schedule), sends the queued
-//! emails that are due (see `portal::app::outbox`).
+//! The `outbox-relay` Lambda function: sends queued emails (see `portal::app::outbox`), the
+//! new ones a DynamoDB stream batch names at once, and every due one on its schedule.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use portal::app::{App, outbox};
@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     portal::telemetry::init();
-    let app = App::from_env().await?;
-    lambda_runtime::run(service_fn(|_: LambdaEvent<Value>| async {
-        let attempted = outbox::relay_due(&app).await?;
+    let app = &App::from_env().await?;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
+        let attempted = outbox::relay_event(&app, &event.payload).await?;
         Ok::<_, Error>(json!({"attempted": attempted}))
     }))
     .await

@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::outbox::{self, deliver};
+use super::outbox;
 use super::{App, AppError, Caller, audit, now};
 use crate::domain::account::{AccountKind, Role, UserStatus};
 use crate::domain::fields::{FieldErrors, Text};
@@ -115,7 +115,7 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
         EmailKind::Approved,
         json!({"first_name": request.first_name, "business_name": request.business_name}),
         Some(outbox::link(app, TokenPurpose::SetPassword, user_id.as_ref())?),
-    );
+    )?;
     let audit = audit::event(
         &business.business_id,
         &caller.user,
@@ -138,7 +138,6 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
     match app.store.approve_request(&approved, &user, &business, link.as_ref(), &email, &audits).await {
         Ok(()) => {
             tracing::info!(user_id = %user_id, "Sign-up request approved");
-            deliver(app, &email.outbox_id).await;
             Ok(approved)
         }
         Err(WriteError::Conflict(Conflict::AlreadyDecided)) => {
@@ -176,7 +175,7 @@ pub async fn reject(app: &App, caller: &Caller, id: &str, form: &RejectForm) -> 
         EmailKind::Rejected,
         json!({"first_name": request.first_name, "business_name": request.business_name, "reason": reason}),
         None,
-    );
+    )?;
     let audit = audit::event(
         &caller.user.business_id,
         &caller.user,
@@ -187,7 +186,6 @@ pub async fn reject(app: &App, caller: &Caller, id: &str, form: &RejectForm) -> 
     match app.store.reject_request(&rejected, &email, &audit).await {
         Ok(()) => {
             tracing::info!("Sign-up request rejected");
-            deliver(app, &email.outbox_id).await;
             Ok(rejected)
         }
         Err(WriteError::Conflict(Conflict::AlreadyDecided)) => {

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::Duration;
 
-use super::outbox::{self, deliver};
+use super::outbox;
 use super::{App, AppError, Caller, audit, now};
 use crate::domain::account::{AccountKind, PartnerType, Role, UserStatus};
 use crate::domain::email::{BusinessEmail, EmailError};
@@ -181,7 +181,7 @@ pub async fn create(app: &App, caller: &Caller, form: &CreateCustomerForm) -> Re
                 json!({"first_name": user.first_name, "business_name": business.name,
                        "partner_name": partner_business.name, "activate": purpose == TokenPurpose::Activation}),
                 Some(outbox::link(app, purpose, user_id.as_ref())?),
-            ))
+            )?)
         }
     };
     let event = audit::event(
@@ -198,9 +198,6 @@ pub async fn create(app: &App, caller: &Caller, form: &CreateCustomerForm) -> Re
     }
     if valid.status == ManagedStatus::Locked {
         app.identity.set_enabled(&user.email, false).await?;
-    }
-    if let Some(email) = &email {
-        deliver(app, &email.outbox_id).await;
     }
     tracing::info!(business_id = %business.business_id, status = ?valid.status, "Managed customer created");
     Ok(ManagedCustomer { business, user })

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::dashboard::{acting, actor};
-use super::outbox::{self, deliver};
+use super::outbox;
 use super::{App, AppError, Caller, now};
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::catalog::{
@@ -248,8 +248,10 @@ pub async fn request_quote(app: &App, caller: &Caller, product_id: &str, form: &
     }
     recipients.extend(state.requester_email.clone());
     recipients.dedup();
-    let emails: Vec<_> =
-        recipients.iter().map(|to| outbox::message(app, to, EmailKind::QuoteRequested, params.clone(), None)).collect();
+    let emails = recipients
+        .iter()
+        .map(|to| outbox::message(app, to, EmailKind::QuoteRequested, params.clone(), None))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let event = ProductEvent { action: ProductAction::QuoteRequested, priority: None, by, at: quote.created_at };
     match app.store.request_quote(&quote, &event, &emails).await {
         Ok(()) => {}
@@ -257,9 +259,6 @@ pub async fn request_quote(app: &App, caller: &Caller, product_id: &str, form: &
         Err(e) => return Err(e.into()),
     }
     tracing::info!(quote_id = %quote.quote_id, emails = emails.len(), "Quote requested");
-    for email in &emails {
-        deliver(app, &email.outbox_id).await;
-    }
     Ok(quote)
 }
 

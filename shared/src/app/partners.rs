@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::outbox::{self, deliver};
+use super::outbox;
 use super::{App, AppError, Caller, Limit, audit, enforce_limits, now};
 
 const RESENDS_PER_BUSINESS: Limit = Limit { name: "resend-business", max: 20, window_secs: 3600 };
@@ -102,7 +102,7 @@ pub async fn invite(app: &App, caller: &Caller, form: &InviteForm) -> Result<(In
         let mut params = params;
         params["first_name"] = json!(partner.first_name);
         params["business_name"] = json!(partner_business.name);
-        let email = outbox::message(app, &partner.email, EmailKind::PartnerLinked, params, None);
+        let email = outbox::message(app, &partner.email, EmailKind::PartnerLinked, params, None)?;
         let detail = json!({"partner_business": link.partner_id, "partner_name": link.partner_name,
             "partner_type": link.partner_type, "invitation_id": invitation.invitation_id});
         let audits = [&link.customer_id, &link.partner_id].map(|business| {
@@ -111,7 +111,6 @@ pub async fn invite(app: &App, caller: &Caller, form: &InviteForm) -> Result<(In
         return match app.store.link_existing_partner(&link, &invitation, &email, &audits).await {
             Ok(()) => {
                 tracing::info!(partner_id = %link.partner_id, "Existing partner linked");
-                deliver(app, &email.outbox_id).await;
                 Ok((invitation.invitation_id, InviteOutcome::Linked))
             }
             Err(WriteError::Conflict(Conflict::AlreadyLinked)) => {
@@ -127,10 +126,9 @@ pub async fn invite(app: &App, caller: &Caller, form: &InviteForm) -> Result<(In
         EmailKind::PartnerInvitation,
         params,
         Some(outbox::link(app, TokenPurpose::Invitation, subject)?),
-    );
+    )?;
     app.store.create_invitation(&invitation, &email).await?;
     tracing::info!(invitation_id = %invitation.invitation_id, "Partner invited");
-    deliver(app, &email.outbox_id).await;
     Ok((invitation.invitation_id, InviteOutcome::Sent))
 }
 
@@ -203,7 +201,7 @@ pub async fn resend(app: &App, caller: &Caller, id: &str) -> Result<Invitation, 
         json!({"customer_name": invitation.customer_name, "business_name": invitation.business_name,
                "partner_type": invitation.partner_type.label()}),
         Some(outbox::link(app, TokenPurpose::Invitation, invitation_subject(&invitation))?),
-    );
+    )?;
     match app.store.resend_invitation(&invitation, &email).await {
         Ok(()) => {}
         Err(WriteError::Conflict(Conflict::InvitationChanged)) => {
@@ -225,7 +223,6 @@ pub async fn resend(app: &App, caller: &Caller, id: &str) -> Result<Invitation, 
         "invitation_id": invitation.invitation_id, "email": invitation.email}),
     );
     app.store.put_audit(&event).await?;
-    deliver(app, &email.outbox_id).await;
     Ok(invitation)
 }
 

@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::outbox::{self, deliver};
+use super::outbox;
 use super::{App, AppError, Limit, LinkProblem, enforce_limits, now};
 use crate::domain::account::UserStatus;
 use crate::domain::email::normalize_login_email;
@@ -125,9 +125,8 @@ async fn end_other_sessions(app: &App, user: &User) -> Result<(), AppError> {
     app.store.revoke_tokens_before(&user.user_id, now().unix_timestamp()).await?;
     app.identity.sign_out_everywhere(&user.email).await?;
     let notice =
-        outbox::message(app, &user.email, EmailKind::PasswordChanged, json!({"first_name": user.first_name}), None);
+        outbox::message(app, &user.email, EmailKind::PasswordChanged, json!({"first_name": user.first_name}), None)?;
     app.store.put_outbox(&notice).await?;
-    deliver(app, &notice.outbox_id).await;
     Ok(())
 }
 
@@ -145,9 +144,13 @@ pub async fn forgot_password(app: &App, raw_email: Option<&str>, client_ip: &str
         return Ok(());
     }
     let link = outbox::link(app, TokenPurpose::ResetPassword, user.user_id.as_ref())?;
-    let message =
-        outbox::message(app, &user.email, EmailKind::ResetPassword, json!({"first_name": user.first_name}), Some(link));
+    let message = outbox::message(
+        app,
+        &user.email,
+        EmailKind::ResetPassword,
+        json!({"first_name": user.first_name}),
+        Some(link),
+    )?;
     app.store.put_outbox(&message).await?;
-    deliver(app, &message.outbox_id).await;
     Ok(())
 }

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
-use super::outbox::{self, deliver};
+use super::outbox;
 use super::{App, AppError, Limit, LinkProblem, enforce_limits, now};
 use crate::domain::account::AccountKind;
 use crate::domain::email::BusinessEmail;
@@ -180,12 +180,11 @@ pub async fn sign_up(app: &App, form: &SignUpForm, client_ip: &str) -> Result<()
         EmailKind::SignUpReceived,
         json!({"first_name": request.first_name, "business_name": request.business_name}),
         None,
-    );
+    )?;
     let token_hash: Option<TokenHash> = invitation.and_then(|(_, hash)| hash);
     match app.store.create_signup_request(&request, token_hash.as_ref(), &received).await {
         Ok(()) => {
             tracing::info!(request_id = %request.request_id, kind = ?request.kind, "Create Account Request stored");
-            deliver(app, &received.outbox_id).await;
             Ok(())
         }
         Err(WriteError::Conflict(Conflict::LinkUsed)) => Err(AppError::Link(LinkProblem::Used)),
@@ -205,10 +204,9 @@ async fn notify_existing_owner(app: &App, email: &str) -> Result<(), AppError> {
         EmailKind::AccountExists,
         json!({"pending": pending, "reset_url": reset_url}),
         None,
-    );
+    )?;
     app.store.put_outbox(&notice).await?;
     tracing::info!("Sign-up for an address that is taken; its owner is told by email");
-    deliver(app, &notice.outbox_id).await;
     Ok(())
 }
 

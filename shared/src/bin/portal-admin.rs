@@ -53,8 +53,9 @@ async fn main() -> anyhow::Result<()> {
         EmailKind::Approved,
         json!({"first_name": user.first_name, "business_name": "Portal administration"}),
         Some(link),
-    );
+    )?;
     app.store.put_outbox(&message).await?;
+    // No stream trigger to wait for on the command line: send it now (the relay would too).
     outbox::deliver(&app, &message.outbox_id).await;
     println!("Admin {email} created; a set-password link was emailed to them.");
     Ok(())

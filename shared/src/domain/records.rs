@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::account::{AccountKind, PartnerType, Role, UserStatus};
 use super::ids::{BusinessId, InvitationId, OutboxId, RequestId, UserId};
-use super::token::TokenPurpose;
+use super::token::{TokenHash, TokenPurpose};
 
 /// Where a sign-up request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,6 +169,9 @@ pub struct StoredToken {
     /// Unix seconds.
     pub expires_at: i64,
     pub used: bool,
+    /// When the token was minted (Unix milliseconds): a password change after it ends it.
+    #[serde(default)]
+    pub minted_at_ms: i64,
 }
 
 /// Which email a message is; each has an HTML and a text template.
@@ -188,14 +191,41 @@ pub enum EmailKind {
     CustomerCreated,
 }
 
-/// The link an email carries: a token is minted for it when the email is sent, so the raw
-/// token is never stored (only in the email itself).
+/// The link an email carries. Its token is minted with the message (see
+/// [`crate::domain::token`]): the hash and what it grants are stored in the same transaction,
+/// the raw token only ever in the email.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinkSpec {
     pub purpose: TokenPurpose,
     pub subject: String,
     /// The page the token is appended to (`…?token=`), from configuration.
     pub page_url: String,
+    /// The hash of the minted token (absent on messages queued before tokens were minted
+    /// with the message: the relay then mints one when it sends).
+    #[serde(default)]
+    pub token_hash: Option<TokenHash>,
+    /// When the token expires (Unix seconds) and when it was minted (Unix milliseconds).
+    #[serde(default)]
+    pub expires_at: i64,
+    #[serde(default)]
+    pub minted_at_ms: i64,
+}
+
+impl LinkSpec {
+    /// The token as stored, for the transaction that queues the message.
+    pub fn stored_token(&self) -> Option<(TokenHash, StoredToken)> {
+        let hash = self.token_hash.clone()?;
+        Some((
+            hash,
+            StoredToken {
+                purpose: self.purpose,
+                subject: self.subject.clone(),
+                expires_at: self.expires_at,
+                used: false,
+                minted_at_ms: self.minted_at_ms,
+            },
+        ))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +246,9 @@ pub struct OutboxMessage {
     /// Template values (never secrets).
     pub params: serde_json::Value,
     pub link: Option<LinkSpec>,
+    /// What the link's token is derived from, with the outbox id; removed once sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_nonce: Option<String>,
     pub status: OutboxStatus,
     pub attempts: u32,
     /// Unix seconds.
@@ -234,6 +267,7 @@ impl OutboxMessage {
             kind,
             params,
             link,
+            link_nonce: None,
             status: OutboxStatus::Pending,
             attempts: 0,
             next_attempt_at: now.unix_timestamp(),

@@ -51,6 +51,8 @@ pub struct Stack {
     pub addr: SocketAddr,
     /// Every AWS call the served requests make (not the background relay's).
     pub aws: aws_calls::Recorder,
+    /// The same services without the recorder: the relay's, and the tests' own reads.
+    pub relay: Arc<App>,
 }
 
 /// The app of the local stack: the real adapters, with SES on its own emulator.
@@ -97,6 +99,7 @@ impl Stack {
             activate_url: Some(format!("{base_url}/auth/activate")),
             region: REGION.to_owned(),
             endpoint_url: Some(options.endpoint.clone()),
+            link_key: Some(crate::domain::token::LinkKey::generate()),
         };
         // Requests go through the recorder; the background relay does not, so that what a
         // test counts is what the request it sent did.
@@ -107,15 +110,16 @@ impl Stack {
             provision::seed_admin(&relay, email, password).await?;
         }
         crate::app::catalog::seed(&relay).await?;
-        tokio::spawn(server::serve(listener, app.clone(), options.mail_endpoint.clone()));
+        tokio::spawn(server::serve(listener, app.clone(), relay.clone(), options.mail_endpoint.clone()));
+        let relay_loop = relay.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(options.relay_every).await;
-                if let Err(e) = crate::app::outbox::relay_due(&relay).await {
+                if let Err(e) = crate::app::outbox::relay_due(&relay_loop).await {
                     tracing::warn!(error = ?e, "The local outbox relay failed; retrying");
                 }
             }
         });
-        Ok(Self { base_url, app, endpoint: options.endpoint, mail_endpoint: options.mail_endpoint, addr, aws })
+        Ok(Self { base_url, app, endpoint: options.endpoint, mail_endpoint: options.mail_endpoint, addr, aws, relay })
     }
 }

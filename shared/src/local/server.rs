@@ -27,13 +27,16 @@ use crate::http::routes::{match_route, path_is_routed};
 #[derive(Clone)]
 struct Local {
     app: Arc<App>,
+    /// The app the outbox relay runs on (its AWS calls are not the request's).
+    relay: Arc<App>,
     emulator: String,
     http: reqwest::Client,
 }
 
-/// Serves until the listener fails.
-pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>, emulator: String) {
-    let state = Local { app, emulator, http: reqwest::Client::new() };
+/// Serves until the listener fails. After each answer, the emails the request queued are
+/// handed to the relay, as the table's stream does when deployed.
+pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>, relay: Arc<App>, emulator: String) {
+    let state = Local { app, relay, emulator, http: reqwest::Client::new() };
     let router = Router::new()
         .route("/_dev/emails", get(emails_json))
         .route("/_dev/outbox", get(outbox_page))
@@ -71,7 +74,14 @@ async fn to_function(
     };
     // Boxed: the dispatcher's future holds every handler's state and is too large for a
     // test thread's stack in unoptimised builds.
-    match Box::pin(dispatch(route.function, &local.app, request)).await {
+    let answer = Box::pin(dispatch(route.function, &local.app, request)).await;
+    let relay = local.relay.clone();
+    tokio::spawn(async move {
+        if let Err(e) = crate::app::outbox::relay_due(&relay).await {
+            tracing::warn!(error = ?e, "The local outbox relay failed; the next request or tick retries");
+        }
+    });
+    match answer {
         Ok(response) => {
             let (parts, body) = response.into_parts();
             let body = match body {

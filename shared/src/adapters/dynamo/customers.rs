@@ -26,7 +26,7 @@ impl ManagedCustomers for DynamoStore {
         writes.extend(partners::link(link)?);
         writes.push(audit::record_event(audit)?);
         if let Some(outbox) = outbox {
-            writes.push(outbox::queue(outbox)?);
+            writes.extend(outbox::queue(outbox)?);
         }
         self.transact(writes, "Failed to create the customer").await
     }

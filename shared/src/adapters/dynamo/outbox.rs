@@ -8,7 +8,7 @@ use super::attrs::{from_item, n, now_secs, record_with, s};
 use super::expr::Expr;
 use super::read::Query;
 use super::write::Write;
-use super::{DynamoStore, keys};
+use super::{DynamoStore, keys, tokens};
 use crate::domain::ids::OutboxId;
 use crate::domain::records::{OutboxMessage, OutboxStatus};
 use crate::ports::{Conflict, Listing, Outbox, WriteError};
@@ -21,16 +21,25 @@ fn pending_item(message: &OutboxMessage) -> anyhow::Result<super::attrs::Item> {
     record_with(&keys::outbox(&message.outbox_id), message, index)
 }
 
-/// Queues a new message (in the transaction of the change that causes it).
-pub(super) fn queue(message: &OutboxMessage) -> anyhow::Result<Write> {
-    Ok(Write::put_new(pending_item(message)?, Conflict::Duplicate))
+/// Queues a new message, and stores the token of its link (in the transaction of the change
+/// that causes it).
+pub(super) fn queue(message: &OutboxMessage) -> anyhow::Result<Vec<Write>> {
+    let mut writes = vec![Write::put_new(pending_item(message)?, Conflict::Duplicate)];
+    if let Some((hash, token)) = message.link.as_ref().and_then(|link| link.stored_token()) {
+        writes.push(tokens::new_token(&hash, &token)?);
+    }
+    Ok(writes)
 }
 
 #[async_trait]
 impl Outbox for DynamoStore {
     async fn put_outbox(&self, message: &OutboxMessage) -> anyhow::Result<()> {
-        self.write(Write::put(pending_item(message)?), "Failed to queue an email").await?;
-        Ok(())
+        let mut writes = queue(message)?;
+        match writes.len() {
+            1 => self.write(writes.remove(0), "Failed to queue an email").await.map(|_| ()),
+            _ => self.transact(writes, "Failed to queue an email and its link").await,
+        }
+        .map_err(anyhow::Error::from)
     }
 
     async fn get_outbox(&self, id: &OutboxId) -> anyhow::Result<Option<OutboxMessage>> {
@@ -60,7 +69,8 @@ impl Outbox for DynamoStore {
         let now = now_secs();
         let mut expr = Expr::default();
         expr.set("status", s("sent")).set("sent_at", n(now)).set("ttl", n(now + KEEP_SENT_SECS));
-        expr.remove("GSI1PK").remove("GSI1SK").remove("lease_until");
+        // Without its nonce, nobody can derive the link's token again, the link key included.
+        expr.remove("GSI1PK").remove("GSI1SK").remove("lease_until").remove("link_nonce");
         let write = Write::update(&keys::outbox(id), expr).when("attribute_exists(PK)", Conflict::Missing);
         self.write(write, "Failed to mark an email sent").await?;
         Ok(())

@@ -42,7 +42,8 @@ fn new_invitation(invitation: &Invitation) -> anyhow::Result<Write> {
 #[async_trait]
 impl Partners for DynamoStore {
     async fn create_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError> {
-        let writes = vec![new_invitation(invitation)?, outbox::queue(outbox)?];
+        let mut writes = vec![new_invitation(invitation)?];
+        writes.extend(outbox::queue(outbox)?);
         self.transact(writes, "Failed to store the invitation").await
     }
 
@@ -55,7 +56,7 @@ impl Partners for DynamoStore {
     ) -> Result<(), WriteError> {
         let mut writes = Vec::from(self::link(link)?);
         writes.push(new_invitation(invitation)?);
-        writes.push(outbox::queue(outbox)?);
+        writes.extend(outbox::queue(outbox)?);
         for event in audits {
             writes.push(audit::record_event(event)?);
         }
@@ -83,7 +84,9 @@ impl Partners for DynamoStore {
             .bind(":pending", s("pending"))
             .bind(":old", n(i64::from(invitation.generation) - 1))
             .bind(":zero", n(0));
-        self.transact(vec![resent, outbox::queue(outbox)?], "Failed to resend the invitation").await
+        let mut writes = vec![resent];
+        writes.extend(outbox::queue(outbox)?);
+        self.transact(writes, "Failed to resend the invitation").await
     }
 
     async fn revoke_invitation(&self, customer: &BusinessId, id: &InvitationId) -> Result<(), WriteError> {

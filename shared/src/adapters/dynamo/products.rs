@@ -109,7 +109,7 @@ impl CustomerProducts for DynamoStore {
             Write::put_new(record(&keys::quote(quote), quote)?, Conflict::Duplicate),
         ];
         for email in emails {
-            writes.push(outbox::queue(email)?);
+            writes.extend(outbox::queue(email)?);
         }
         self.transact(writes, "Failed to store a quote request").await
     }

@@ -36,8 +36,8 @@ impl SignUpRequests for DynamoStore {
                 record_with(&keys::request(&request.request_id), request, keys::request_index(request))?,
                 Conflict::Duplicate,
             ),
-            outbox::queue(outbox)?,
         ];
+        writes.extend(outbox::queue(outbox)?);
         if let Some(hash) = invitation_token {
             writes.push(tokens::redeem(hash, TokenPurpose::Invitation)?);
         }
@@ -76,8 +76,8 @@ impl SignUpRequests for DynamoStore {
             Write::put(record(&keys::email(&request.email), &owner)?)
                 .when("#request_id = :rid", Conflict::EmailNotHeld)
                 .bind(":rid", s(request.request_id.as_ref())),
-            outbox::queue(outbox)?,
         ];
+        writes.extend(outbox::queue(outbox)?);
         for event in audits {
             writes.push(audit::record_event(event)?);
         }
@@ -100,14 +100,14 @@ impl SignUpRequests for DynamoStore {
         outbox: &OutboxMessage,
         audit: &AuditEvent,
     ) -> Result<(), WriteError> {
-        let writes = vec![
+        let mut writes = vec![
             decide(request)?,
             Write::delete(&keys::email(&request.email))
                 .when("#request_id = :rid", Conflict::EmailNotHeld)
                 .bind(":rid", s(request.request_id.as_ref())),
-            outbox::queue(outbox)?,
             audit::record_event(audit)?,
         ];
+        writes.extend(outbox::queue(outbox)?);
         self.transact(writes, "Failed to store the rejection").await
     }
 }

@@ -31,11 +31,16 @@ pub(super) fn redeem(hash: &TokenHash, purpose: TokenPurpose) -> anyhow::Result<
         .bind(":now", n(now)))
 }
 
+/// Stores a new token (kept until a day past its expiry).
+pub(super) fn new_token(hash: &TokenHash, token: &StoredToken) -> anyhow::Result<Write> {
+    let item = record_with(&keys::link_token(hash), token, [("ttl", n(token.expires_at + TTL_GRACE_SECS))])?;
+    Ok(Write::put_new(item, Conflict::Duplicate))
+}
+
 #[async_trait]
 impl LinkTokens for DynamoStore {
     async fn put_token(&self, hash: &TokenHash, token: &StoredToken) -> anyhow::Result<()> {
-        let item = record_with(&keys::link_token(hash), token, [("ttl", n(token.expires_at + TTL_GRACE_SECS))])?;
-        self.write(Write::put_new(item, Conflict::Duplicate), "Failed to store a link token").await?;
+        self.write(new_token(hash, token)?, "Failed to store a link token").await?;
         Ok(())
     }
 

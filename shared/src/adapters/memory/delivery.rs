@@ -15,8 +15,12 @@ impl State {
         self.outbox.contains_key(&message.outbox_id)
     }
 
+    /// Queues a message and stores its link's token, as the table's transaction does.
     pub(super) fn queue(&mut self, message: &OutboxMessage) {
         self.outbox.insert(message.outbox_id.clone(), OutboxEntry { message: message.clone(), lease_until: None });
+        if let Some((hash, token)) = message.link.as_ref().and_then(|link| link.stored_token()) {
+            self.tokens.insert(hash, token);
+        }
     }
 
     /// The redeem condition: the token exists, is of `purpose`, unused and unexpired.
@@ -132,6 +136,7 @@ impl Outbox for MemoryStore {
         let mut s = self.state().await;
         let Some(entry) = s.outbox.get_mut(id) else { bail!("no queued email {id}") };
         entry.message.status = OutboxStatus::Sent;
+        entry.message.link_nonce = None;
         entry.lease_until = None;
         Ok(())
     }

@@ -32,7 +32,7 @@ async fn two_admins_approving_one_request_at_once_make_one_account_and_send_one_
     };
     assert_eq!(a.user_id.as_ref(), Some(&user_id));
     assert_eq!(b.user_id.as_ref(), Some(&user_id));
-    assert_eq!(h.subjects_to("ada@acme-widgets.com").iter().filter(|s| *s == APPROVED).count(), 1);
+    assert_eq!(h.subjects_to("ada@acme-widgets.com").await.iter().filter(|s| *s == APPROVED).count(), 1);
 }
 
 #[tokio::test]
@@ -46,7 +46,7 @@ async fn approving_twice_in_a_row_sends_one_email_and_writes_once() {
 
     assert_eq!(first.user_id, again.user_id);
     assert_eq!(h.journal.matching("store.approve_request"), ["store.approve_request"]);
-    assert_eq!(h.subjects_to("ada@acme-widgets.com").iter().filter(|s| *s == APPROVED).count(), 1);
+    assert_eq!(h.subjects_to("ada@acme-widgets.com").await.iter().filter(|s| *s == APPROVED).count(), 1);
 }
 
 #[tokio::test]
@@ -72,6 +72,6 @@ async fn an_approval_and_a_rejection_at_once_decide_the_request_once() {
     assert_eq!(won.unwrap(), stored.status);
     assert!(matches!(lost, Err(AppError::Conflict { code: "already_decided", .. })), "{lost:?}");
     let decisions =
-        h.subjects_to("ada@acme-widgets.com").into_iter().filter(|s| s == APPROVED || s == REJECTED).count();
+        h.subjects_to("ada@acme-widgets.com").await.into_iter().filter(|s| s == APPROVED || s == REJECTED).count();
     assert_eq!(decisions, 1);
 }

@@ -115,7 +115,7 @@ async fn two_sign_ups_through_one_invitation_at_once_store_one_request() {
         "business_name": "Pat Resellers", "email": "pat@pat-resellers.com", "partner_type": "reseller"}))
     .unwrap();
     partners::invite(&h.app, &customer, &invite).await.unwrap();
-    let token = token_in_last_email(&h, "pat@pat-resellers.com", "invitation");
+    let token = token_in_last_email(&h, "pat@pat-resellers.com", "invitation").await;
     let mut form = sign_up_form("pat@pat-resellers.com");
     form.invitation = Some(token);
 

@@ -46,6 +46,7 @@ fn config() -> Config {
         activate_url: Some(format!("{portal}/auth/activate")),
         region: "us-east-1".into(),
         endpoint_url: None,
+        link_key: Some(crate::domain::token::LinkKey::generate()),
     }
 }
 
@@ -115,15 +116,28 @@ impl Harness {
     /// A link token stored for `subject`, expiring `lifetime_secs` from now.
     async fn link(&self, purpose: TokenPurpose, subject: &UserId, lifetime_secs: i64) -> LinkToken {
         let token = LinkToken::generate();
-        let stored =
-            StoredToken { purpose, subject: subject.to_string(), expires_at: now_secs() + lifetime_secs, used: false };
+        let stored = StoredToken {
+            purpose,
+            subject: subject.to_string(),
+            expires_at: now_secs() + lifetime_secs,
+            used: false,
+            minted_at_ms: 0,
+        };
         self.app.store.put_token(&token.hash(), &stored).await.unwrap();
         token
     }
 
     /// The subjects of the emails sent to `to`.
-    fn subjects_to(&self, to: &str) -> Vec<String> {
+    /// The subjects of the emails sent to `to`, once the relay has sent what is queued (use
+    /// cases only queue emails; the relay sends them).
+    async fn subjects_to(&self, to: &str) -> Vec<String> {
+        self.relay().await;
         self.mailer.sent_to(to).into_iter().map(|e| e.subject).collect()
+    }
+
+    /// Sends every queued email, as the relay does after each commit.
+    async fn relay(&self) {
+        crate::app::outbox::relay_due(&self.app).await.expect("the relay lists due emails");
     }
 
     /// The journal's entries from `from` on that start with one of `prefixes`.
@@ -142,7 +156,8 @@ fn sign_up_form(email: &str) -> SignUpForm {
 }
 
 /// The raw token in the link (`…?<param>=<token>`) of the last email sent to `to`.
-fn token_in_last_email(h: &Harness, to: &str, param: &str) -> String {
+async fn token_in_last_email(h: &Harness, to: &str, param: &str) -> String {
+    h.relay().await;
     let email = h.mailer.sent_to(to).pop().unwrap_or_else(|| panic!("no email to {to}"));
     let at = email.text.find(&format!("{param}=")).unwrap_or_else(|| panic!("no {param} link in {email:?}"));
     email.text[at + param.len() + 1..].chars().take(43).collect()
