@@ -79,6 +79,11 @@ pub fn sign_up_body(email: &str, business: &str) -> Value {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_serving(None).await
+}
+
+/// A stack that also serves a built web console from `console_dir` (as `make dev` does).
+pub async fn spawn_app_serving(console_dir: Option<std::path::PathBuf>) -> TestApp {
     let (endpoint, mail_endpoint) = emulator_urls();
     let admin_email = format!("admin@{}", unique_domain());
     let stack = Stack::start(StackOptions {
@@ -88,6 +93,7 @@ pub async fn spawn_app() -> TestApp {
         name: format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
         admin: Some((admin_email.clone(), ADMIN_PASSWORD.to_owned())),
         relay_every: Duration::from_millis(500),
+        console_dir,
     })
     .await
     .expect("the local stack starts");

@@ -66,7 +66,8 @@ pub async fn list_customers(app: &App, req: Request) -> Answer {
             .iter()
             .map(|l| {
                 json!({"business_id": l.customer_id, "business_name": l.customer_name, "partner_type": l.partner_type,
-                       "linked_at": rfc3339(l.linked_at), "active": active.as_ref() == Some(&l.customer_id)})
+                       "linked_at": rfc3339(l.linked_at), "active": active.as_ref() == Some(&l.customer_id),
+                       "managed": l.managed})
             })
             .collect();
         let mut body = page_json(items, customers.page.next_cursor);

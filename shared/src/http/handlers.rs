@@ -19,6 +19,7 @@ use crate::app::passwords::{self, PasswordForm};
 use crate::app::signup::{self, SignUpForm};
 use crate::app::{App, AppError, audit, authenticate};
 use crate::domain::fields::FieldErrors;
+use crate::domain::ids::BusinessId;
 use crate::domain::records::{RequestStatus, SignUpRequest};
 use crate::domain::token::TokenPurpose;
 use crate::templates::render_page;
@@ -82,6 +83,9 @@ pub async fn dispatch(function: &str, app: &App, req: Request) -> Answer {
         "resend-invitation" => resend_invitation(app, req).await,
         "revoke-invitation" => revoke_invitation(app, req).await,
         "list-audit" => list_audit(app, req).await,
+        "refresh-session" | "logout" | "list-businesses" | "get-business" | "get-customer" => {
+            super::console::dispatch(function, app, req).await
+        }
         other => super::dashboard::dispatch(other, app, req).await,
     }
 }
@@ -157,18 +161,9 @@ pub async fn sign_up(app: &App, req: Request) -> Answer {
 pub async fn login(app: &App, req: Request) -> Answer {
     respond("login", &req, async {
         let form: LoginForm = read_body(&req)?;
+        let mode = super::console::session_mode(&req)?;
         let session = log_in(app, form, &client_ip(&req)).await?;
-        use secrecy::ExposeSecret as _;
-        Ok(json_response(
-            StatusCode::OK,
-            &json!({
-                "access_token": session.tokens.access_token.expose_secret(),
-                "id_token": session.tokens.id_token.expose_secret(),
-                "refresh_token": session.tokens.refresh_token.expose_secret(),
-                "expires_in": session.tokens.expires_in,
-                "landing": session.role.landing(),
-            }),
-        ))
+        super::console::login_answer(app, &req, session, mode).await
     })
     .await
 }
@@ -232,12 +227,13 @@ async fn password_link(app: &App, req: &Request, purpose: TokenPurpose) -> Resul
     let html = is_form(req);
     let form: PasswordForm = read_body(req)?;
     match passwords::redeem_password_link(app, purpose, &form, &client_ip(req)).await {
-        Ok(_) if html => Ok(message_page(
+        Ok(_) if html => page(
+            "message",
+            json!({"title": "Password set", "tone": "notice",
+                   "message": "Your password has been set successfully. You can now log in with your business email and password.",
+                   "link": {"href": format!("{}/login", app.config.portal_url.trim_end_matches('/')), "text": "Login"}}),
             StatusCode::OK,
-            "Password set",
-            "Your password has been set successfully. You can now log in with your business email and password.",
-            "notice",
-        )),
+        ),
         Ok(_) => Ok(json_response(StatusCode::OK, &json!({"status": "password_set"}))),
         Err(AppError::Link(problem)) if html => Ok(link_problem_page(problem)),
         Err(AppError::Validation(errors)) if html => {
@@ -288,8 +284,11 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 
 // ---- approvals ----------------------------------------------------------------------------
 
-fn approval_json(r: &SignUpRequest) -> serde_json::Value {
+fn approval_json(r: &SignUpRequest, inviters: &std::collections::HashMap<BusinessId, String>) -> serde_json::Value {
+    let inviter = r.invited_by.as_ref();
     json!({
+        "invited_by_name": inviter.and_then(|i| inviters.get(&i.customer_id)),
+        "partner_type": inviter.map(|i| i.partner_type),
         "request_id": r.request_id, "kind": r.kind, "business_name": r.business_name,
         "business_website": r.business_website, "first_name": r.first_name, "last_name": r.last_name,
         "email": r.email, "phone": r.phone, "status": r.status, "created_at": rfc3339(r.created_at),
@@ -311,7 +310,8 @@ pub async fn list_approvals(app: &App, req: Request) -> Answer {
                 .ok_or_else(|| AppError::BadRequest("status must be pending, approved or rejected.".into()))?,
         };
         let page = approvals::list(app, &caller, status, query(&req, "cursor").as_deref(), limit(&req)?).await?;
-        let items: Vec<_> = page.items.iter().map(approval_json).collect();
+        let inviters = super::console::inviter_names(app, &page.items).await?;
+        let items: Vec<_> = page.items.iter().map(|r| approval_json(r, &inviters)).collect();
         Ok(json_response(StatusCode::OK, &json!({"items": items, "next_cursor": page.next_cursor})))
     })
     .await

@@ -3,6 +3,7 @@
 //! the same paths as API Gateway and the function URLs ([`server`]). `dev-server` and the
 //! integration tests both start it through [`Stack::start`].
 
+pub mod console;
 pub mod emulator;
 pub mod provision;
 pub mod server;
@@ -39,6 +40,8 @@ pub struct StackOptions {
     pub admin: Option<(String, String)>,
     /// How often queued emails are retried.
     pub relay_every: Duration,
+    /// The built web console (`web/dist`) to serve at `/`, if any.
+    pub console_dir: Option<std::path::PathBuf>,
 }
 
 /// A running local stack.
@@ -92,7 +95,7 @@ impl Stack {
             provision::seed_admin(&app, email, password).await?;
         }
         crate::app::catalog::seed(&app).await?;
-        tokio::spawn(server::serve(listener, app.clone(), options.mail_endpoint.clone()));
+        tokio::spawn(server::serve(listener, app.clone(), options.mail_endpoint.clone(), options.console_dir.clone()));
         let relay = app.clone();
         tokio::spawn(async move {
             loop {

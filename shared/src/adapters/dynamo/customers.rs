@@ -81,7 +81,10 @@ impl Store {
         let mut items = vec![
             self.new_put(record_item(email_pk(&user.email), "EMAIL", &owner)?)?,
             self.new_put(record_item(user_pk(&user.user_id), "USER", user)?)?,
-            self.new_put(record_item(business_pk(&business.business_id), "PROFILE", business)?)?,
+            self.new_put(with(
+                record_item(business_pk(&business.business_id), "PROFILE", business)?,
+                &super::businesses::directory_keys(&business.name, &business.business_id),
+            ))?,
         ];
         items.extend(self.link_items(link)?);
         items.push(self.new_put(self.audit_item(audit)?)?);
@@ -136,6 +139,9 @@ impl Store {
             // the profile page fail its version check instead of silently undoing it.
             let mut profile = Expr::default();
             profile.set("name", s(&business.name)).increment("version");
+            for (attr, value) in super::businesses::directory_keys(&business.name, &business.business_id) {
+                profile.set(attr, value);
+            }
             let mut link_name = Expr::default();
             link_name.set("customer_name", s(&business.name));
             let partner_side = key(business_pk(&link.partner_id), format!("CUSTOMER#{}", link.customer_id));

@@ -273,6 +273,11 @@ impl Store {
     ) -> Result<(), WriteError> {
         let mut expr = Expr::default();
         expr.set("name", s(&edit.name)).set("website", s(&edit.website));
+        // The admins' directory follows the name (and an item written before it existed
+        // joins it on its first save).
+        for (attr, value) in super::businesses::directory_keys(&edit.name, business) {
+            expr.set(attr, value);
+        }
         expr.set_opt("phone", edit.phone.as_ref())?;
         expr.set("address", value(&edit.address)?);
         expr.set_opt("industry", edit.industry.as_ref())?;

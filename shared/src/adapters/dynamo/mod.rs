@@ -23,8 +23,12 @@ use crate::domain::records::{
 };
 use crate::domain::token::{TokenHash, TokenPurpose};
 
+mod businesses;
 mod customers;
 mod dashboard;
+mod sessions;
+
+pub use businesses::directory_name;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -384,7 +388,10 @@ impl Store {
         let mut items = vec![
             self.decide_put(request)?,
             self.new_put(record_item(user_pk(&user.user_id), "USER", user)?)?,
-            self.new_put(record_item(business_pk(&business.business_id), "PROFILE", business)?)?,
+            self.new_put(with(
+                record_item(business_pk(&business.business_id), "PROFILE", business)?,
+                &businesses::directory_keys(&business.name, &business.business_id),
+            ))?,
             TransactWriteItem::builder()
                 .put(self.put(
                     record_item(email_pk(&request.email), "EMAIL", &owner)?,
