@@ -79,12 +79,21 @@ pub fn sign_up_body(email: &str, business: &str) -> Value {
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_relaying_every(Duration::from_millis(500)).await
+    spawn_app_with(Duration::from_millis(500), None).await
 }
 
 /// A stack whose background relay retries due emails every `relay_every` (emails queued by
 /// a request are relayed right after its answer either way).
 pub async fn spawn_app_relaying_every(relay_every: Duration) -> TestApp {
+    spawn_app_with(relay_every, None).await
+}
+
+/// A stack that also serves a built web console from `console_dir` (as `make dev` does).
+pub async fn spawn_app_serving(console_dir: Option<std::path::PathBuf>) -> TestApp {
+    spawn_app_with(Duration::from_millis(500), console_dir).await
+}
+
+async fn spawn_app_with(relay_every: Duration, console_dir: Option<std::path::PathBuf>) -> TestApp {
     portal::telemetry::init_for_tests();
     let (endpoint, mail_endpoint) = emulator_urls();
     let admin_email = format!("admin@{}", unique_domain());
@@ -95,6 +104,7 @@ pub async fn spawn_app_relaying_every(relay_every: Duration) -> TestApp {
         name: format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
         admin: Some((admin_email.clone(), ADMIN_PASSWORD.to_owned())),
         relay_every,
+        console_dir,
     })
     .await
     .expect("the local stack starts");

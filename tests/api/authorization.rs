@@ -26,6 +26,9 @@ const DASHBOARD_FUNCTIONS: &[&str] = &[
     "upsert-product",
 ];
 
+/// The web console's signed-in functions (issue 8); their routes must have rows too.
+const CONSOLE_FUNCTIONS: &[&str] = &["list-businesses", "get-business", "get-customer"];
+
 /// Callers, in the order of each row's expected statuses.
 const CALLERS: [&str; 6] = ["nobody", "admin", "customer", "linked", "unlinked", "other_active"];
 
@@ -128,6 +131,11 @@ async fn every_dashboard_route_answers_each_kind_of_caller_as_the_matrix_says() 
             Some(json!({"name": "Matrix {caller}", "section": "Tests"})),
             [401, 201, 403, 403, 403, 403],
         ),
+        // The web console: the admins' directory, and a partner's managed customer (A was
+        // not created by any partner, so no partner manages it).
+        row("listBusinesses", "GET", "/admin/businesses?name=Al", None, [401, 200, 403, 403, 403, 403]),
+        row("getBusiness", "GET", "/admin/businesses/{A}", None, [401, 200, 403, 403, 403, 403]),
+        row("getCustomer", "GET", "/partner/customers/{A}", None, [401, 403, 403, 404, 404, 404]),
         row(
             "setActiveBusiness",
             "PUT",
@@ -168,14 +176,21 @@ async fn every_dashboard_route_answers_each_kind_of_caller_as_the_matrix_says() 
     // Assert: every status as the matrix says, and every dashboard route has a row
     assert!(problems.is_empty(), "the matrix does not hold:\n{}", problems.join("\n"));
     let covered: BTreeSet<&str> = rows.iter().map(|r| r.operation_id).collect();
-    let dashboard: BTreeSet<&str> =
-        ROUTES.iter().filter(|r| DASHBOARD_FUNCTIONS.contains(&r.function)).map(|r| r.operation_id).collect();
-    assert_eq!(covered, dashboard, "every dashboard route is in the matrix");
-
-    // What the partner working on B read was B's, never A's.
+    let dashboard: BTreeSet<&str> = ROUTES
+        .iter()
+        .filter(|r| DASHBOARD_FUNCTIONS.contains(&r.function) || CONSOLE_FUNCTIONS.contains(&r.function))
+        .map(|r| r.operation_id)
+        .collect();
+    assert_eq!(covered, dashboard, "every dashboard and console route is in the matrix");
     let answer = |op: &str, caller: &str| {
         answers.iter().filter(|(o, c, _)| *o == op && *c == caller).map(|(_, _, a)| a.clone()).collect::<Vec<_>>()
     };
+    // The admin's search found A, and only what it asked for.
+    let found = answer("listBusinesses", "admin");
+    let names: Vec<_> = found[0]["items"].as_array().unwrap().iter().map(|b| b["name"].clone()).collect();
+    assert!(names.contains(&json!("Alpha")) && !names.contains(&json!("Beta")), "{names:?}");
+
+    // What the partner working on B read was B's, never A's.
     assert_eq!(answer("getBusinessProfile", "other_active")[0]["business_id"], b_id.as_str());
     for health in answer("listHealthChecks", "other_active") {
         assert!(health["items"].as_array().unwrap().is_empty(), "B has no health check: {health}");

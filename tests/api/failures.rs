@@ -60,9 +60,12 @@ async fn an_unreachable_identity_provider_gives_a_503_on_login() {
     let sdk = portal::local::sdk_config("http://127.0.0.1:9").await;
     let broken = App::new(config, &sdk);
 
-    let login = onboarding::login(&broken, event("/auth/login", &json!({"email": "a@acme-x.com", "password": "p"})))
-        .await
-        .unwrap();
+    let login = portal::http::sessions::login(
+        &broken,
+        event("/auth/login", &json!({"email": "a@acme-x.com", "password": "p"})),
+    )
+    .await
+    .unwrap();
 
     assert_eq!(login.status(), 503);
     assert_eq!(body_json(&login)["error"], "service_unavailable");

@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, one module per area. See `tests/lib.rs` for the harness.
 mod approvals;
 mod authorization;
+mod console;
 mod contract;
 mod customers;
 mod dashboard;

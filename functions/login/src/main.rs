@@ -2,11 +2,11 @@
 
 use lambda_http::{Error, service_fn};
 use portal::app::App;
-use portal::http::onboarding;
+use portal::http::sessions;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     portal::telemetry::init();
     let app = App::from_env().await?;
-    lambda_http::run(service_fn(|req| onboarding::login(&app, req))).await
+    lambda_http::run(service_fn(|req| sessions::login(&app, req))).await
 }

@@ -12,7 +12,7 @@ use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, Messag
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::domain::ids::UserId;
-use crate::ports::{CreateUserError, IdentityProvider, LoginError, Tokens};
+use crate::ports::{CreateUserError, IdentityProvider, LoginError, Refreshed, Tokens};
 
 /// The portal's user pool and app client.
 #[derive(Clone)]
@@ -129,6 +129,42 @@ impl IdentityProvider for Identity {
             refresh_token: token(result.refresh_token)?,
             expires_in: result.expires_in,
         })
+    }
+
+    /// Exchanges a refresh token for a new access token (the refresh token stays the same).
+    ///
+    /// # Errors
+    /// [`LoginError::InvalidCredentials`] when Cognito refuses the token (expired, revoked by
+    /// a global sign-out, or of a disabled user).
+    #[tracing::instrument(name = "Refresh a session with Cognito", skip_all)]
+    async fn refresh(&self, refresh_token: &str) -> Result<Refreshed, LoginError> {
+        let out = self
+            .client
+            .admin_initiate_auth()
+            .user_pool_id(&self.pool_id)
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", refresh_token)
+            .send()
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(SdkError::ServiceError(e))
+                if matches!(
+                    e.err(),
+                    AdminInitiateAuthError::NotAuthorizedException(_)
+                        | AdminInitiateAuthError::UserNotFoundException(_)
+                ) =>
+            {
+                return Err(LoginError::InvalidCredentials);
+            }
+            Err(e) => {
+                return Err(LoginError::Unexpected(anyhow!(e).context("Failed to refresh a session with Cognito")));
+            }
+        };
+        let result = out.authentication_result.ok_or(LoginError::InvalidCredentials)?;
+        let access_token = result.access_token.map(SecretString::from).context("Cognito returned no access token")?;
+        Ok(Refreshed { access_token, expires_in: result.expires_in })
     }
 
     /// Ends every session of the user: its refresh tokens stop working at once.

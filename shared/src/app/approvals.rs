@@ -4,6 +4,8 @@
 //! holds only while the request is still pending, so a double click or two admins at once
 //! give one account and one email.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::json;
 
@@ -194,4 +196,23 @@ pub async fn reject(app: &App, caller: &Caller, id: &str, form: &RejectForm) -> 
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The names of the businesses that invited the partners of a page of sign-up requests, for
+/// the "who invited it" column (one read per distinct inviter, at most a page's worth).
+///
+/// # Errors
+/// `Unavailable` when a business cannot be read.
+pub async fn inviter_names(app: &App, requests: &[SignUpRequest]) -> Result<HashMap<BusinessId, String>, AppError> {
+    let mut ids: Vec<&BusinessId> =
+        requests.iter().filter_map(|r| r.invited_by.as_ref().map(|i| &i.customer_id)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names = HashMap::new();
+    for id in ids {
+        if let Some(business) = app.store.get_business(id).await? {
+            names.insert(id.clone(), business.name);
+        }
+    }
+    Ok(names)
 }

@@ -219,6 +219,17 @@ async fn managed(app: &App, partner: &User, business_id: &str) -> Result<(Partne
     Ok((link, ManagedCustomer { business, user }))
 }
 
+/// One managed customer, for the partner's edit dialog.
+///
+/// # Errors
+/// `Forbidden` for anyone but a partner acting as itself; `NotFound` for a customer it does
+/// not manage.
+#[tracing::instrument(name = "Read a managed customer", skip_all, fields(business_id = %business_id))]
+pub async fn get(app: &App, caller: &Caller, business_id: &str) -> Result<ManagedCustomer, AppError> {
+    let partner = partner(caller)?;
+    Ok(managed(app, partner, business_id).await?.1)
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct UpdateCustomerForm {

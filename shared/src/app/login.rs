@@ -8,6 +8,7 @@ use super::{App, AppError, Limit, enforce_limits};
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::email::normalize_login_email;
 use crate::domain::password::MAX_PASSWORD_CHARS;
+use crate::domain::records::User;
 use crate::ports::{LoginError, Tokens};
 
 const LOGINS_PER_ADDRESS: Limit = Limit { name: "login-ip", max: 50, window_secs: 900 };
@@ -25,6 +26,8 @@ pub struct LoginForm {
 pub struct Session {
     pub tokens: Tokens,
     pub role: Role,
+    /// The account that logged in.
+    pub user: User,
 }
 
 #[tracing::instrument(name = "Log in", skip_all)]
@@ -48,7 +51,7 @@ pub async fn login(app: &App, form: LoginForm, client_ip: &str) -> Result<Sessio
     match app.store.user_by_email(&email).await? {
         Some(user) if user.status == UserStatus::Active => {
             tracing::info!(user_id = %user.user_id, "Logged in");
-            Ok(Session { tokens, role: user.role })
+            Ok(Session { tokens, role: user.role, user })
         }
         _ => Err(AppError::InvalidCredentials),
     }

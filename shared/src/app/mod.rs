@@ -4,6 +4,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod businesses;
 pub mod catalog;
 pub mod customers;
 pub mod dashboard;
@@ -13,6 +14,7 @@ pub mod login;
 pub mod outbox;
 pub mod partners;
 pub mod passwords;
+pub mod session;
 pub mod signup;
 
 use std::sync::Arc;
@@ -105,6 +107,10 @@ pub enum AppError {
     Unauthenticated,
     #[error("the email address or password is incorrect")]
     InvalidCredentials,
+    /// A refresh or logout without a live session: never logged in, expired, logged out,
+    /// or ended by a password reset or a lock.
+    #[error("your session has ended; please log in again")]
+    SessionEnded,
     #[error("this action is not allowed for your account")]
     Forbidden,
     #[error("{0} not found")]

@@ -3,6 +3,7 @@
 //! an admin from `ADMIN_EMAIL` / `ADMIN_PASSWORD`, and serves every route and page at
 //! `http://127.0.0.1:${PORT:-3000}`. Ctrl-C stops everything it started.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use portal::local::emulator::Moto;
@@ -10,6 +11,14 @@ use portal::local::{Stack, StackOptions};
 
 const DEFAULT_ADMIN_EMAIL: &str = "admin@partner-portal.test";
 const DEFAULT_ADMIN_PASSWORD: &str = "local admin passphrase 2026";
+
+/// The built web console: `CONSOLE_DIR`, or `web/dist` of this checkout.
+fn console_dir() -> PathBuf {
+    match std::env::var_os("CONSOLE_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist"),
+    }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -36,10 +45,11 @@ async fn main() -> anyhow::Result<()> {
         name: "portal-local".to_owned(),
         admin: Some((admin_email.clone(), admin_password.clone())),
         relay_every: Duration::from_secs(2),
+        console_dir: Some(console_dir()),
     })
     .await?;
     eprintln!(
-        "\nPartner portal running at {base}\n  AWS emulator:  {endpoint}\n  Admin:         {admin_email} / {admin_password}\n  Sign-up page:  {base}/signup\n  Sent emails:   {base}/_dev/outbox (JSON: {base}/_dev/emails)\nPress Ctrl-C to stop.",
+        "\nPartner portal running at {base}\n  Web console:   {base}/login\n  AWS emulator:  {endpoint}\n  Admin:         {admin_email} / {admin_password}\n  Sign-up page:  {base}/signup\n  Sent emails:   {base}/_dev/outbox (JSON: {base}/_dev/emails)\n  API:           {base}/... and {base}/api/...\nPress Ctrl-C to stop.",
         base = stack.base_url
     );
     tokio::signal::ctrl_c().await?;

@@ -7,4 +7,5 @@ pub mod ids;
 pub mod password;
 pub mod profile;
 pub mod records;
+pub mod session;
 pub mod token;

@@ -210,11 +210,25 @@ pub struct ActiveBusiness {
     pub chosen_at: OffsetDateTime,
 }
 
+/// How a business's name sorts and is searched in the admins' directory: trimmed, inner
+/// runs of whitespace made one space, lower-cased (Unicode-aware), so "  ACME   Corp" and
+/// "acme corp" are the same.
+pub fn directory_name(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn directory_names_ignore_case_and_extra_whitespace() {
+        assert_eq!(directory_name("  ACME   Corp "), "acme corp");
+        assert_eq!(directory_name("Ürün Ltd"), "ürün ltd");
+        assert_eq!(directory_name(""), "");
+    }
 
     fn form(value: serde_json::Value) -> ProfileForm {
         serde_json::from_value(value).unwrap()

@@ -1,6 +1,9 @@
 //! Handlers only admins may use (the use cases check the role): "Pending Approvals" (count,
 //! list, approve, reject), writing a business's health checks, maintaining the catalog, and
-//! the emails that could not be sent (`GET /admin/outbox?status=dead`).
+//! the emails that could not be sent (`GET /admin/outbox?status=dead`), and the business
+//! directory (search by name, one business's details).
+
+use std::collections::HashMap;
 
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -11,10 +14,11 @@ use super::dashboard::{HealthCheckView, ProductView};
 use super::edge::{Answer, Listing, caller, json_response, limit, ok, path_param, query, read_body, respond};
 use crate::app::approvals::{self, RejectForm};
 use crate::app::dashboard::{self, HealthCheckForm};
-use crate::app::{App, AppError, catalog, dead_letters};
-use crate::domain::account::AccountKind;
+use crate::app::{App, AppError, businesses, catalog, dead_letters};
+use crate::domain::account::{AccountKind, PartnerType, Role, UserStatus};
 use crate::domain::ids::{BusinessId, OutboxId, RequestId, UserId};
-use crate::domain::records::{EmailKind, OutboxMessage, RequestStatus, SignUpRequest};
+use crate::domain::profile::{Address, Contact};
+use crate::domain::records::{Business, EmailKind, OutboxMessage, RequestStatus, SignUpRequest, User};
 
 #[derive(Debug, Serialize)]
 struct PendingCount {
@@ -35,13 +39,17 @@ struct ApprovalView {
     status: RequestStatus,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
-    /// The customer whose invitation the partner signed up through.
+    /// The customer whose invitation the partner signed up through, its name, and the kind
+    /// of partner it asked for.
     invited_by: Option<BusinessId>,
+    invited_by_name: Option<String>,
+    partner_type: Option<PartnerType>,
     reason: Option<String>,
 }
 
-impl From<&SignUpRequest> for ApprovalView {
-    fn from(r: &SignUpRequest) -> Self {
+impl ApprovalView {
+    fn new(r: &SignUpRequest, inviters: &HashMap<BusinessId, String>) -> Self {
+        let inviter = r.invited_by.as_ref();
         Self {
             request_id: r.request_id.clone(),
             kind: r.kind,
@@ -53,7 +61,9 @@ impl From<&SignUpRequest> for ApprovalView {
             phone: r.phone.clone(),
             status: r.status,
             created_at: r.created_at,
-            invited_by: r.invited_by.as_ref().map(|i| i.customer_id.clone()),
+            invited_by: inviter.map(|i| i.customer_id.clone()),
+            invited_by_name: inviter.and_then(|i| inviters.get(&i.customer_id).cloned()),
+            partner_type: inviter.map(|i| i.partner_type),
             reason: r.reason.clone(),
         }
     }
@@ -80,7 +90,8 @@ pub async fn list_approvals(app: &App, req: Request) -> Answer {
                 .ok_or_else(|| AppError::BadRequest("status must be pending, approved or rejected.".into()))?,
         };
         let page = approvals::list(app, &caller, status, query(&req, "cursor").as_deref(), limit(&req)?).await?;
-        ok(&Listing::of(&page.items, page.next_cursor, ApprovalView::from))
+        let inviters = approvals::inviter_names(app, &page.items).await?;
+        ok(&Listing::of(&page.items, page.next_cursor, |r| ApprovalView::new(r, &inviters)))
     })
     .await
 }
@@ -163,6 +174,123 @@ pub async fn list_outbox(app: &App, req: Request) -> Answer {
         }
         let page = dead_letters::list(app, &caller, query(&req, "cursor").as_deref(), limit(&req)?).await?;
         ok(&Listing::of(&page.items, page.next_cursor, DeadLetterView::from))
+    })
+    .await
+}
+
+// ---- the business directory ---------------------------------------------------------------
+
+/// A business in the directory's list.
+#[derive(Debug, Serialize)]
+struct BusinessSummary<'a> {
+    business_id: &'a BusinessId,
+    name: &'a str,
+    kind: AccountKind,
+    website: &'a str,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    managed_by: Option<&'a BusinessId>,
+}
+
+impl<'a> From<&'a Business> for BusinessSummary<'a> {
+    fn from(b: &'a Business) -> Self {
+        Self {
+            business_id: &b.business_id,
+            name: &b.name,
+            kind: b.kind,
+            website: &b.website,
+            created_at: b.created_at,
+            managed_by: b.managed_by.as_ref(),
+        }
+    }
+}
+
+pub async fn list_businesses(app: &App, req: Request) -> Answer {
+    respond("list-businesses", &req, async {
+        let caller = caller(app, &req).await?;
+        let (name, cursor) = (query(&req, "name"), query(&req, "cursor"));
+        let page = businesses::search(app, &caller, name.as_deref(), cursor.as_deref(), limit(&req)?).await?;
+        ok(&Listing::of(&page.items, page.next_cursor, BusinessSummary::from))
+    })
+    .await
+}
+
+/// Someone who signs in for a business.
+#[derive(Debug, Serialize)]
+struct UserSummary<'a> {
+    user_id: &'a UserId,
+    email: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    role: Role,
+    status: UserStatus,
+}
+
+impl<'a> From<&'a User> for UserSummary<'a> {
+    fn from(u: &'a User) -> Self {
+        Self {
+            user_id: &u.user_id,
+            email: &u.email,
+            first_name: &u.first_name,
+            last_name: &u.last_name,
+            role: u.role,
+            status: u.status,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct BusinessRef<'a> {
+    business_id: &'a BusinessId,
+    business_name: &'a str,
+}
+
+/// One business as an admin sees it: profile, people, health checks.
+#[derive(Debug, Serialize)]
+struct BusinessDetailsView<'a> {
+    business_id: &'a BusinessId,
+    name: &'a str,
+    kind: AccountKind,
+    website: &'a str,
+    phone: Option<&'a str>,
+    address: &'a Address,
+    industry: Option<&'a str>,
+    employee_count: Option<u32>,
+    contacts: &'a [Contact],
+    version: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    updated_at: Option<OffsetDateTime>,
+    managed_by: Option<BusinessRef<'a>>,
+    users: Vec<UserSummary<'a>>,
+    health_checks: Vec<HealthCheckView>,
+}
+
+pub async fn get_business(app: &App, req: Request) -> Answer {
+    respond("get-business", &req, async {
+        let caller = caller(app, &req).await?;
+        let d = businesses::details(app, &caller, &path_param(&req, "business_id")).await?;
+        ok(&BusinessDetailsView {
+            business_id: &d.business.business_id,
+            name: &d.profile.name,
+            kind: d.business.kind,
+            website: &d.profile.website,
+            phone: d.profile.phone.as_deref(),
+            address: &d.profile.address,
+            industry: d.profile.industry.as_deref(),
+            employee_count: d.profile.employee_count,
+            contacts: &d.profile.contacts,
+            version: d.profile.version,
+            created_at: d.business.created_at,
+            updated_at: d.profile.updated_at,
+            managed_by: d
+                .managed_by
+                .as_ref()
+                .map(|p| BusinessRef { business_id: &p.business_id, business_name: &p.name }),
+            users: d.users.iter().map(UserSummary::from).collect(),
+            health_checks: d.health_checks.iter().map(HealthCheckView::from).collect(),
+        })
     })
     .await
 }

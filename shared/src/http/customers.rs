@@ -59,6 +59,16 @@ pub async fn create_customer(app: &App, req: Request) -> Answer {
     .await
 }
 
+/// One managed customer, for the partner's edit dialog.
+pub async fn get_customer(app: &App, req: Request) -> Answer {
+    respond("get-customer", &req, async {
+        let caller = caller(app, &req).await?;
+        let customer = customers::get(app, &caller, &path_param(&req, "business_id")).await?;
+        ok(&CustomerView::from(&customer))
+    })
+    .await
+}
+
 pub async fn update_customer(app: &App, req: Request) -> Answer {
     respond("update-customer", &req, async {
         let caller = caller(app, &req).await?;

@@ -36,6 +36,9 @@ struct CustomerItem {
     #[serde(with = "time::serde::rfc3339")]
     linked_at: OffsetDateTime,
     active: bool,
+    /// The partner created this customer and manages its account (edit, status, "Log in as
+    /// customer").
+    managed: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -63,6 +66,7 @@ pub async fn list_customers(app: &App, req: Request) -> Answer {
             partner_type: l.partner_type,
             linked_at: l.linked_at,
             active: active.as_ref() == Some(&l.customer_id),
+            managed: l.managed,
         });
         ok(&CustomerList { page, active_business_id: active })
     })

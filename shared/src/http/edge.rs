@@ -157,7 +157,9 @@ impl AppError {
         match self {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) | Self::Link(LinkProblem::Unknown) => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated | Self::InvalidCredentials | Self::ImpersonationInvalid => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::InvalidCredentials | Self::ImpersonationInvalid | Self::SessionEnded => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -173,6 +175,7 @@ impl AppError {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthenticated => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::SessionEnded => "session_ended",
             Self::ImpersonationInvalid => "impersonation_invalid",
             Self::Forbidden => "forbidden",
             Self::NotFound(_) => "not_found",

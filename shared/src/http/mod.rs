@@ -2,12 +2,14 @@
 //! [`edge`] reads requests and writes answers (and is the one place where errors become
 //! HTTP); the handlers are grouped by workflow area, one `pub async fn` per Lambda function,
 //! named like its binary:
-//! - [`onboarding`]: health, sign-up, login, forgot password, the email-link pages;
+//! - [`onboarding`]: health, sign-up, forgot password, the email-link pages;
+//! - [`sessions`]: login, refresh, logout (and the console's refresh-token cookie);
 //! - [`partners`]: a customer's partners and invitations;
 //! - [`dashboard`]: the pages customers and partners share (profile, products, requests,
 //!   quotes, health checks, catalog, audit trail);
 //! - [`customers`]: customers a partner manages, and "Log in as customer";
-//! - [`admin`]: approvals, health-check editing, catalog maintenance, dead-lettered emails.
+//! - [`admin`]: approvals, health-check editing, catalog maintenance, dead-lettered emails,
+//!   the business directory.
 //!
 //! Handler modules import [`edge`] and never each other's handlers; [`dispatch`] (the local
 //! router's way in) is the only place that knows them all.
@@ -19,6 +21,7 @@ pub mod edge;
 pub mod onboarding;
 pub mod partners;
 pub mod routes;
+pub mod sessions;
 
 use lambda_http::Request;
 
@@ -30,7 +33,9 @@ pub async fn dispatch(function: &str, app: &App, req: Request) -> Answer {
     match function {
         "health" => onboarding::health(app, req).await,
         "sign-up" => onboarding::sign_up(app, req).await,
-        "login" => onboarding::login(app, req).await,
+        "login" => sessions::login(app, req).await,
+        "refresh-session" => sessions::refresh_session(app, req).await,
+        "logout" => sessions::logout(app, req).await,
         "forgot-password" => onboarding::forgot_password(app, req).await,
         "set-password" => onboarding::set_password(app, req).await,
         "reset-password" => onboarding::reset_password(app, req).await,
@@ -46,7 +51,10 @@ pub async fn dispatch(function: &str, app: &App, req: Request) -> Answer {
         "upsert-health-check" => admin::upsert_health_check(app, req).await,
         "upsert-product" => admin::upsert_product(app, req).await,
         "list-outbox" => admin::list_outbox(app, req).await,
+        "list-businesses" => admin::list_businesses(app, req).await,
+        "get-business" => admin::get_business(app, req).await,
         "create-customer" => customers::create_customer(app, req).await,
+        "get-customer" => customers::get_customer(app, req).await,
         "update-customer" => customers::update_customer(app, req).await,
         "start-impersonation" => customers::start_impersonation(app, req).await,
         "end-impersonation" => customers::end_impersonation(app, req).await,

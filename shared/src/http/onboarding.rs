@@ -1,18 +1,15 @@
-//! Handlers of onboarding and access: the health check, sign-up (page and form), login,
-//! forgot password, and the pages that email links open (set password, reset password,
+//! Handlers of onboarding and access: the health check, sign-up (page and form), forgot
+//! password, and the pages that email links open (set password, reset password,
 //! activate account). Pages answer HTML; API clients get JSON.
 
 use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
-use secrecy::ExposeSecret as _;
-use serde::Serialize;
 use serde_json::json;
 
 use super::edge::{
     Answer, Outcome, Reply, client_ip, is_form, json_response, link_problem_page, message_page, method_not_allowed, ok,
     page, query, read_body, respond,
 };
-use crate::app::login::{LoginForm, login as log_in};
 use crate::app::passwords::{self, PasswordForm};
 use crate::app::signup::{self, SignUpForm};
 use crate::app::{App, AppError};
@@ -95,32 +92,6 @@ async fn sign_up_page(app: &App, req: &Request) -> Reply {
 
 // ---- login and passwords ------------------------------------------------------------------
 
-/// A session: Cognito's tokens and the page the user interface lands on.
-#[derive(Debug, Serialize)]
-struct LoginAnswer<'a> {
-    access_token: &'a str,
-    id_token: &'a str,
-    refresh_token: &'a str,
-    expires_in: i32,
-    landing: &'static str,
-}
-
-pub async fn login(app: &App, req: Request) -> Answer {
-    respond("login", &req, async {
-        let form: LoginForm = read_body(&req)?;
-        let session = log_in(app, form, &client_ip(&req)).await?;
-        let tokens = &session.tokens;
-        ok(&LoginAnswer {
-            access_token: tokens.access_token.expose_secret(),
-            id_token: tokens.id_token.expose_secret(),
-            refresh_token: tokens.refresh_token.expose_secret(),
-            expires_in: tokens.expires_in,
-            landing: session.role.landing(),
-        })
-    })
-    .await
-}
-
 pub async fn forgot_password(app: &App, req: Request) -> Answer {
     respond("forgot-password", &req, async {
         #[derive(serde::Deserialize, Default)]
@@ -176,12 +147,13 @@ async fn password_link(app: &App, req: &Request, purpose: TokenPurpose) -> Reply
     let html = is_form(req);
     let form: PasswordForm = read_body(req)?;
     match passwords::redeem_password_link(app, purpose, &form, &client_ip(req)).await {
-        Ok(_) if html => Ok(message_page(
+        Ok(_) if html => page(
+            "message",
+            json!({"title": "Password set", "tone": "notice",
+                   "message": "Your password has been set successfully. You can now log in with your business email and password.",
+                   "link": {"href": format!("{}/login", app.config.portal_url.trim_end_matches('/')), "text": "Login"}}),
             StatusCode::OK,
-            "Password set",
-            "Your password has been set successfully. You can now log in with your business email and password.",
-            "notice",
-        )),
+        ),
         Ok(_) => ok(&Outcome::status("password_set")),
         Err(AppError::Link(problem)) if html => Ok(link_problem_page(problem)),
         Err(AppError::Validation(errors)) if html => {

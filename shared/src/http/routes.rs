@@ -94,6 +94,14 @@ pub const ROUTES: &[Route] = &[
     route("listAuditEvents", "GET", "/business/audit", "list-audit", SignedIn),
     route("listAllAuditEvents", "GET", "/admin/audit", "list-audit", SignedIn),
     route("listOutbox", "GET", "/admin/outbox", "list-outbox", SignedIn),
+    // The web console (issue 8). Refresh and logout are public routes: the session's
+    // refresh token (cookie or body) is what they check, and an expired access token must
+    // not stop a logout.
+    route("refreshSession", "POST", "/auth/refresh", "refresh-session", Public),
+    route("logout", "POST", "/auth/logout", "logout", Public),
+    route("listBusinesses", "GET", "/admin/businesses", "list-businesses", SignedIn),
+    route("getBusiness", "GET", "/admin/businesses/{business_id}", "get-business", SignedIn),
+    route("getCustomer", "GET", "/partner/customers/{business_id}", "get-customer", SignedIn),
 ];
 
 /// Functions that also have a Lambda function URL, because email links land on them.

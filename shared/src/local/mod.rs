@@ -4,6 +4,7 @@
 //! integration tests both start it through [`Stack::start`].
 
 pub mod aws_calls;
+pub mod console;
 pub mod emulator;
 pub mod provision;
 pub mod server;
@@ -40,6 +41,8 @@ pub struct StackOptions {
     pub admin: Option<(String, String)>,
     /// How often queued emails are retried.
     pub relay_every: Duration,
+    /// The built web console (`web/dist`) to serve at `/`, if any.
+    pub console_dir: Option<std::path::PathBuf>,
 }
 
 /// A running local stack.
@@ -110,7 +113,8 @@ impl Stack {
             provision::seed_admin(&relay, email, password).await?;
         }
         crate::app::catalog::seed(&relay).await?;
-        tokio::spawn(server::serve(listener, app.clone(), relay.clone(), options.mail_endpoint.clone()));
+        let console = options.console_dir.clone();
+        tokio::spawn(server::serve(listener, app.clone(), relay.clone(), options.mail_endpoint.clone(), console));
         let relay_loop = relay.clone();
         tokio::spawn(async move {
             loop {

@@ -1,11 +1,14 @@
 //! The local router. Each request is turned into the API Gateway HTTP API (payload 2.0)
 //! event that the function would receive when deployed, parsed by `lambda_http` exactly as
-//! in Lambda, and given to the same handler. Also serves the developer outbox: every email
-//! the emulator's SES accepted, as JSON (`GET /_dev/emails`) and as a page to click links
-//! (`GET /_dev/outbox`).
+//! in Lambda, and given to the same handler. The API answers at its own paths and, as
+//! behind the CloudFront distribution, under `/api/...` (the prefix is stripped and passed
+//! on in `X-Forwarded-Prefix`). Every other GET is the web console ([`super::console`]).
+//! Also serves the developer outbox: every email the emulator's SES accepted, as JSON
+//! (`GET /_dev/emails`) and as a page to click links (`GET /_dev/outbox`).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -31,17 +34,27 @@ struct Local {
     relay: Arc<App>,
     emulator: String,
     http: reqwest::Client,
+    /// The built console (`web/dist`), if it is served.
+    console: Option<Arc<PathBuf>>,
 }
+
+/// The path prefix the API is also served under, as the distribution does.
+const API_PREFIX: &str = "/api";
 
 /// Serves until the listener fails. After each answer, the emails the request queued are
 /// handed to the relay, as the table's stream does when deployed.
-pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>, relay: Arc<App>, emulator: String) {
-    let state = Local { app, relay, emulator, http: reqwest::Client::new() };
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    relay: Arc<App>,
+    emulator: String,
+    console: Option<PathBuf>,
+) {
+    let state = Local { app, relay, emulator, http: reqwest::Client::new(), console: console.map(Arc::new) };
     let router = Router::new()
         .route("/_dev/emails", get(emails_json))
         .route("/_dev/outbox", get(outbox_page))
-        .route("/login", get(login_page))
-        .fallback(to_function)
+        .fallback(route_request)
         .with_state(state);
     if let Err(e) = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await {
         tracing::error!(error = ?e, "The local server stopped");
@@ -53,11 +66,37 @@ fn plain(status: u16, body: serde_json::Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-async fn to_function(
+/// The API under `/api/...` (prefix stripped), the API at its own paths, or the console.
+async fn route_request(
     State(local): State<Local>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
+    mut request: Request,
 ) -> Response {
+    let path = request.uri().path().to_owned();
+    if let Some(rest) = path.strip_prefix(API_PREFIX).filter(|r| r.is_empty() || r.starts_with('/')) {
+        let rest = if rest.is_empty() { "/" } else { rest };
+        let uri = match request.uri().query() {
+            Some(q) => format!("{rest}?{q}"),
+            None => rest.to_owned(),
+        };
+        match uri.parse() {
+            Ok(uri) => *request.uri_mut() = uri,
+            Err(_) => return plain(400, json!({"error": "bad_request", "message": "The path is not valid."})),
+        }
+        request
+            .headers_mut()
+            .insert(crate::http::sessions::PREFIX_HEADER, axum::http::HeaderValue::from_static(API_PREFIX));
+        return to_function(local, peer, request).await;
+    }
+    let method = request.method().clone();
+    let is_read = method == axum::http::Method::GET || method == axum::http::Method::HEAD;
+    if !is_read || path_is_routed(&path) || path.starts_with("/_dev/") {
+        return to_function(local, peer, request).await;
+    }
+    super::console::serve(local.console.as_deref().map(PathBuf::as_path), &method, &path).await
+}
+
+async fn to_function(local: Local, peer: SocketAddr, request: Request) -> Response {
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     let Some((route, params)) = match_route(&method, &path) else {
@@ -107,7 +146,15 @@ async fn api_gateway_event(
     let (parts, body) = request.into_parts();
     let bytes = to_bytes(body, 1024 * 1024).await.context("The body is larger than 1 MiB")?;
     let mut headers: BTreeMap<String, String> = BTreeMap::new();
-    for (name, value) in &parts.headers {
+    // API Gateway moves cookies out of the headers into `cookies` (lambda_http puts them back).
+    let cookies: Vec<String> = parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .flat_map(|v| String::from_utf8_lossy(v.as_bytes()).split(';').map(|c| c.trim().to_owned()).collect::<Vec<_>>())
+        .filter(|c| !c.is_empty())
+        .collect();
+    for (name, value) in parts.headers.iter().filter(|(name, _)| *name != axum::http::header::COOKIE) {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
         headers
             .entry(name.as_str().to_owned())
@@ -161,6 +208,9 @@ async fn api_gateway_event(
     });
     if !query.is_empty() {
         event["queryStringParameters"] = json!(query);
+    }
+    if !cookies.is_empty() {
+        event["cookies"] = json!(cookies);
     }
     if !path_parameters.is_empty() {
         event["pathParameters"] = json!(path_parameters);
@@ -233,19 +283,6 @@ pub async fn sent_emails(http: &reqwest::Client, emulator: &str, to: Option<&str
         });
     }
     Ok(emails)
-}
-
-/// Emails link to the web UI's login page (`PORTAL_URL/login`); locally there is no web UI,
-/// so this page says how to log in instead of answering 404.
-async fn login_page() -> Response {
-    Html(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Login</title></head>\
-         <body style=\"font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto\"><h1>Login</h1>\
-         <p>The portal's web UI is not part of this backend. Locally, log in with \
-         <code>POST /auth/login</code> and <code>{\"email\": ..., \"password\": ...}</code>; the answer \
-         carries the access token and the page to land on.</p><p><a href=\"/_dev/outbox\">Outbox</a></p></body></html>",
-    )
-    .into_response()
 }
 
 #[derive(serde::Deserialize)]

@@ -16,6 +16,13 @@ pub struct Tokens {
     pub expires_in: i32,
 }
 
+/// What a refresh returns: a new access token for the same session.
+#[derive(Debug)]
+pub struct Refreshed {
+    pub access_token: SecretString,
+    pub expires_in: i32,
+}
+
 /// Why a login did not return tokens.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
@@ -53,6 +60,13 @@ pub trait IdentityProvider: Send + Sync {
 
     /// Checks an email and password and returns the user's tokens.
     async fn login(&self, email: &str, password: &SecretString) -> Result<Tokens, LoginError>;
+
+    /// Exchanges a refresh token for a new access token (the refresh token stays the same).
+    ///
+    /// # Errors
+    /// [`LoginError::InvalidCredentials`] when the provider refuses the token (expired,
+    /// revoked by a global sign-out, or of a disabled user).
+    async fn refresh(&self, refresh_token: &str) -> Result<Refreshed, LoginError>;
 
     /// Ends every session of the user: its refresh tokens stop working at once.
     async fn sign_out_everywhere(&self, email: &str) -> anyhow::Result<()>;

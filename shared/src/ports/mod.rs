@@ -11,12 +11,14 @@
 //! - [`TokenVerifier`]: verifying access tokens (the user pool's JWKS).
 
 pub mod access_tokens;
+pub mod console;
 pub mod identity;
 pub mod mail;
 pub mod store;
 
 pub use access_tokens::{TokenError, TokenVerifier, VerifiedToken};
-pub use identity::{CreateUserError, IdentityProvider, LoginError, Tokens};
+pub use console::{BusinessDirectory, Sessions};
+pub use identity::{CreateUserError, IdentityProvider, LoginError, Refreshed, Tokens};
 pub use mail::{Email, EmailSender};
 pub use store::{
     Accounts, ActiveBusinesses, Admins, AuditTrail, Catalog, CustomerProducts, HealthChecks, Impersonations,

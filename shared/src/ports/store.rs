@@ -9,6 +9,7 @@
 
 use async_trait::async_trait;
 
+use super::console::{BusinessDirectory, Sessions};
 use super::{Listing, WriteError};
 use crate::domain::account::UserStatus;
 use crate::domain::catalog::{
@@ -39,6 +40,8 @@ pub trait Store:
     + AuditTrail
     + ManagedCustomers
     + Impersonations
+    + BusinessDirectory
+    + Sessions
 {
 }
 
@@ -58,6 +61,8 @@ impl<T> Store for T where
         + AuditTrail
         + ManagedCustomers
         + Impersonations
+        + BusinessDirectory
+        + Sessions
 {
 }
 

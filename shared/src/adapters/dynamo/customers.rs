@@ -46,7 +46,8 @@ impl ManagedCustomers for DynamoStore {
             // A rename is a profile edit too: raising the version makes a concurrent edit of
             // the profile page fail its version check instead of silently undoing it.
             let mut profile = Expr::default();
-            profile.set("name", s(&business.name)).increment("version");
+            profiles::set_name(&mut profile, &business.name, &business.business_id);
+            profile.increment("version");
             writes.push(
                 Write::update(&keys::profile(&business.business_id), profile)
                     .when("attribute_exists(PK)", Conflict::Missing),

@@ -7,7 +7,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::attrs::{Item, s, time_text};
 use crate::domain::catalog::{HealthCheckKind, ProductId, Quote};
 use crate::domain::ids::{BusinessId, InvitationId, OutboxId, RequestId, UserId};
+use crate::domain::profile::directory_name;
 use crate::domain::records::{AuditEvent, RequestStatus, SignUpRequest};
+use crate::domain::session::SessionKey;
 use crate::domain::token::TokenHash;
 
 /// The one global secondary index.
@@ -37,7 +39,7 @@ impl From<&Key> for Item {
 }
 
 /// Index attributes of an item on GSI1.
-type IndexKeys = [(&'static str, AttributeValue); 2];
+pub(super) type IndexKeys = [(&'static str, AttributeValue); 2];
 
 fn index_keys(pk: impl Into<String>, sk: impl Into<String>) -> IndexKeys {
     [("GSI1PK", s(pk)), ("GSI1SK", s(sk))]
@@ -84,6 +86,15 @@ pub(super) fn request_index(request: &SignUpRequest) -> IndexKeys {
 /// The partition of everything a business owns.
 pub(super) fn business(id: &BusinessId) -> String {
     format!("BUS#{id}")
+}
+
+/// The index partition of the admins' business directory.
+pub(super) const DIRECTORY: &str = "BUSINESS";
+
+/// A business in the directory: by its directory name, then id. Every write that creates a
+/// `PROFILE` item or changes its `name` sets these.
+pub(super) fn directory_index(name: &str, id: &BusinessId) -> IndexKeys {
+    index_keys(DIRECTORY, format!("{}#{id}", directory_name(name)))
 }
 
 /// A business and its profile (one item).
@@ -184,4 +195,11 @@ pub(super) fn outbox_due_by(at: i64) -> String {
 /// One fixed window of one rate limit for one key.
 pub(super) fn rate_window(bucket: &str, window_start: i64) -> Key {
     Key::new(format!("RATE#{bucket}#{window_start}"), "RATE")
+}
+
+// ---- sessions ------------------------------------------------------------------------------
+
+/// A login session, by the hash of its refresh token.
+pub(super) fn session(key: &SessionKey) -> Key {
+    Key::new(format!("SESSION#{}", key.as_ref()), "SESSION")
 }

@@ -10,6 +10,7 @@
 
 mod attrs;
 mod audit;
+mod businesses;
 mod catalog;
 mod cursor;
 mod customers;
@@ -24,6 +25,7 @@ mod profiles;
 mod rate_limits;
 mod read;
 mod requests;
+mod sessions;
 mod tokens;
 mod users;
 mod write;

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use async_trait::async_trait;
 
-use super::attrs::{n, record, s, time_text, value};
+use super::attrs::{n, record_with, s, time_text, value};
 use super::expr::{Expr, name};
 use super::write::Write;
 use super::{DynamoStore, keys};
@@ -15,14 +15,28 @@ use crate::domain::profile::{BusinessProfile, ProfileEdit};
 use crate::domain::records::Business;
 use crate::ports::{Conflict, Profiles, WriteError};
 
+/// A business's item, in the admins' directory under its name.
+fn business_item(business: &Business) -> anyhow::Result<super::attrs::Item> {
+    let index = keys::directory_index(&business.name, &business.business_id);
+    record_with(&keys::profile(&business.business_id), business, index)
+}
+
 /// A new business, only if its id is free.
 pub(super) fn new_business(business: &Business) -> anyhow::Result<Write> {
-    Ok(Write::put_new(record(&keys::profile(&business.business_id), business)?, Conflict::Duplicate))
+    Ok(Write::put_new(business_item(business)?, Conflict::Duplicate))
 }
 
 /// A business, written whether or not it exists.
 pub(super) fn put_business(business: &Business) -> anyhow::Result<Write> {
-    Ok(Write::put(record(&keys::profile(&business.business_id), business)?))
+    Ok(Write::put(business_item(business)?))
+}
+
+/// Renames a business: its name and its place in the directory, in the same write.
+pub(super) fn set_name(expr: &mut Expr, name: &str, id: &BusinessId) {
+    expr.set("name", s(name));
+    for (attr, v) in keys::directory_index(name, id) {
+        expr.set(attr, v);
+    }
 }
 
 /// Renames the customer on one side of a link, while the link exists (`PartnersChanged`
@@ -58,7 +72,10 @@ impl Profiles for DynamoStore {
         partners: &[BusinessId],
     ) -> Result<(), WriteError> {
         let mut expr = Expr::default();
-        expr.set("name", s(&edit.name)).set("website", s(&edit.website));
+        // The directory follows the name (and an item written before it existed joins it on
+        // its first save).
+        set_name(&mut expr, &edit.name, business);
+        expr.set("website", s(&edit.website));
         expr.set_opt("phone", edit.phone.as_ref())?;
         expr.set("address", value(&edit.address)?);
         expr.set_opt("industry", edit.industry.as_ref())?;

@@ -45,9 +45,9 @@ impl Query {
         Self { index: Some(GSI1), ..Self::table(partition) }
     }
 
-    /// Only items whose sort key starts with `prefix`.
+    /// Only items whose sort key starts with `prefix` (every item for an empty one).
     pub fn prefix(mut self, prefix: &str) -> Self {
-        self.sort = Sort::Prefix(prefix.to_owned());
+        self.sort = if prefix.is_empty() { Sort::All } else { Sort::Prefix(prefix.to_owned()) };
         self
     }
 
@@ -78,6 +78,19 @@ impl Query {
 
     fn key_names(&self) -> (&'static str, &'static str) {
         if self.index.is_some() { ("GSI1PK", "GSI1SK") } else { ("PK", "SK") }
+    }
+
+    /// Whether a page may start after `start`: its sort key lies within the query's key
+    /// condition (DynamoDB refuses a start key outside it, which a cursor of another search of
+    /// the same partition would be).
+    fn admits(&self, start: &Item) -> bool {
+        let sort = start.get(self.key_names().1).and_then(|v| v.as_s().ok());
+        match (&self.sort, sort) {
+            (Sort::All, _) => true,
+            (Sort::Prefix(prefix), Some(sort)) => sort.starts_with(prefix.as_str()),
+            (Sort::UpTo(last), Some(sort)) => sort <= last,
+            (_, None) => false,
+        }
     }
 
     fn key_of(&self, item: &Item) -> Item {
@@ -137,8 +150,8 @@ impl DynamoStore {
         what: &'static str,
     ) -> anyhow::Result<Result<Page<T>, BadCursor>> {
         let mut start = match cursor.map(|c| cursor::decode(c, query.key_names().0, &query.partition)).transpose() {
-            Ok(start) => start,
-            Err(bad) => return Ok(Err(bad)),
+            Ok(start) if start.as_ref().is_none_or(|start| query.admits(start)) => start,
+            Ok(_) | Err(_) => return Ok(Err(BadCursor)),
         };
         let want = usize::try_from(limit.max(1)).unwrap_or(1);
         let mut items: Vec<(Item, T)> = Vec::new();

@@ -14,6 +14,7 @@
 //! store and the calls to the user pool in the order they happen.
 
 mod accounts;
+mod console;
 mod dashboard;
 mod delivery;
 mod mailer;

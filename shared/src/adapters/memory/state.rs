@@ -16,6 +16,7 @@ use crate::domain::records::{
     AuditEvent, Business, EmailOwner, Impersonation, Invitation, OutboxMessage, PartnerLink, SignUpRequest,
     StoredToken, User,
 };
+use crate::domain::session::{SessionKey, StoredSession};
 use crate::domain::token::TokenHash;
 use crate::ports::{BadCursor, Conflict, Page, WriteError};
 
@@ -75,6 +76,7 @@ pub(super) struct State {
     pub health_checks: BTreeMap<(BusinessId, &'static str), HealthCheck>,
     pub audit: Vec<AuditEvent>,
     pub impersonations: HashMap<TokenHash, Impersonation>,
+    pub sessions: HashMap<SessionKey, StoredSession>,
 }
 
 /// The fake table.

@@ -10,7 +10,9 @@ use secrecy::{ExposeSecret as _, SecretString};
 
 use super::{Journal, step};
 use crate::domain::ids::UserId;
-use crate::ports::{CreateUserError, IdentityProvider, LoginError, TokenError, TokenVerifier, Tokens, VerifiedToken};
+use crate::ports::{
+    CreateUserError, IdentityProvider, LoginError, Refreshed, TokenError, TokenVerifier, Tokens, VerifiedToken,
+};
 
 /// A user of the pool, as a test sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,8 @@ pub struct FakeUserPool {
     issued: Mutex<HashMap<String, VerifiedToken>>,
     failing: Mutex<HashSet<&'static str>>,
     refused: Mutex<HashSet<String>>,
+    /// Refresh token → its user's email and how many global sign-outs it had seen.
+    refresh_tokens: Mutex<HashMap<String, (String, u32)>>,
     journal: Journal,
 }
 
@@ -112,12 +116,28 @@ impl IdentityProvider for FakeUserPool {
         let user = self.user(email).filter(|u| u.enabled && u.password.as_deref() == Some(password.expose_secret()));
         let user = user.ok_or(LoginError::InvalidCredentials)?;
         let access = self.access_token(&user.user_id, time::OffsetDateTime::now_utc().unix_timestamp());
+        let refresh = format!("refresh-{}", uuid::Uuid::new_v4().simple());
+        self.refresh_tokens
+            .lock()
+            .expect("the pool's lock")
+            .insert(refresh.clone(), (email.to_owned(), user.sign_outs));
         Ok(Tokens {
             access_token: SecretString::from(access),
             id_token: SecretString::from("id-token"),
-            refresh_token: SecretString::from("refresh-token"),
+            refresh_token: SecretString::from(refresh),
             expires_in: 3600,
         })
+    }
+
+    /// A refresh token works until its user is disabled or signed out everywhere.
+    async fn refresh(&self, refresh_token: &str) -> Result<Refreshed, LoginError> {
+        self.call("refresh", "").await?;
+        let issued = self.refresh_tokens.lock().expect("the pool's lock").get(refresh_token).cloned();
+        let (email, sign_outs) = issued.ok_or(LoginError::InvalidCredentials)?;
+        let user = self.user(&email).filter(|u| u.enabled && u.sign_outs == sign_outs);
+        let user = user.ok_or(LoginError::InvalidCredentials)?;
+        let access = self.access_token(&user.user_id, time::OffsetDateTime::now_utc().unix_timestamp());
+        Ok(Refreshed { access_token: SecretString::from(access), expires_in: 3600 })
     }
 
     async fn sign_out_everywhere(&self, email: &str) -> anyhow::Result<()> {

@@ -1,0 +1,143 @@
+//! Sessions after login: who is signed in (what the console shows in its header), a new
+//! access token from the session's refresh token ("a working day without logging in
+//! again"), and logout.
+//!
+//! Every login records its refresh token's SHA-256 ([`StoredSession`]); a refresh must name
+//! a live record before Cognito is asked, so unknown, expired and logged-out tokens all get
+//! the same 401 `session_ended`, and the caller's account is checked again on every refresh
+//! (a locked account, or one whose sessions were ended, gets no new token).
+
+use secrecy::{ExposeSecret as _, SecretString};
+
+use super::{App, AppError, Limit, authenticate, enforce_limits, now};
+use crate::domain::account::Role;
+use crate::domain::ids::BusinessId;
+use crate::domain::records::User;
+use crate::domain::session::{RefreshToken, StoredSession};
+use crate::ports::{LoginError, WriteError};
+
+/// A console reloads or opens a tab with one refresh each, and refreshes once an hour: far
+/// below this, even for an office behind one address.
+const REFRESHES_PER_ADDRESS: Limit = Limit { name: "refresh-ip", max: 300, window_secs: 900 };
+
+/// Who is signed in, as the console shows it.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub user: User,
+    /// The user's own business (none for admins).
+    pub business_name: Option<String>,
+    /// For a partner: the customer it works on ("Make Business Active"), while still linked.
+    pub active_business: Option<(BusinessId, String)>,
+}
+
+/// Describes the signed-in user: its business's name and, for a partner, its active
+/// customer.
+pub async fn describe(app: &App, user: &User) -> Result<SessionUser, AppError> {
+    if user.role == Role::Admin {
+        return Ok(SessionUser { user: user.clone(), business_name: None, active_business: None });
+    }
+    let (business, active) = tokio::join!(app.store.get_business(&user.business_id), async {
+        if user.role != Role::Partner {
+            return Ok(None);
+        }
+        let Some(active) = app.store.get_active_business(&user.business_id, &user.user_id).await? else {
+            return Ok(None);
+        };
+        // A link that ended since the choice means there is no active business any more.
+        let link = app.store.get_customer_link(&user.business_id, &active.business_id).await?;
+        anyhow::Ok(link.map(|l| (l.customer_id, l.customer_name)))
+    });
+    Ok(SessionUser { user: user.clone(), business_name: business?.map(|b| b.name), active_business: active? })
+}
+
+/// Records the session of the refresh token a login just issued.
+#[tracing::instrument(name = "Record a session", skip_all, fields(user_id = %user.user_id))]
+pub async fn start(app: &App, user: &User, refresh_token: &RefreshToken) -> Result<(), AppError> {
+    app.store.put_session(&refresh_token.key(), &StoredSession::new(user.user_id.clone(), now())).await?;
+    Ok(())
+}
+
+/// A new access token for a live session.
+#[derive(Debug)]
+pub struct Renewed {
+    pub access_token: SecretString,
+    pub expires_in: i32,
+    pub user: User,
+}
+
+/// Exchanges a session's refresh token for a new access token.
+///
+/// # Errors
+/// [`AppError::SessionEnded`] for a missing, unknown, expired or logged-out token, and when
+/// the account is no longer active or its sessions were ended (password reset, lock,
+/// logout elsewhere); `RateLimited` past the per-address limit.
+#[tracing::instrument(name = "Refresh a session", skip_all)]
+pub async fn refresh(app: &App, token: Option<&RefreshToken>, client_ip: &str) -> Result<Renewed, AppError> {
+    enforce_limits(app, &[(REFRESHES_PER_ADDRESS, client_ip)]).await?;
+    let token = token.ok_or(AppError::SessionEnded)?;
+    let session = app.store.get_session(&token.key()).await?.filter(|s| s.is_live(now()));
+    let session = session.ok_or(AppError::SessionEnded)?;
+    let refreshed = match app.identity.refresh(token.expose()).await {
+        Ok(refreshed) => refreshed,
+        Err(LoginError::InvalidCredentials) => return Err(AppError::SessionEnded),
+        Err(LoginError::Unexpected(e)) => return Err(AppError::Unavailable(e)),
+    };
+    // The same checks as every request: the account is active and its sessions were not
+    // ended after this token was issued.
+    let caller = match authenticate(app, Some(refreshed.access_token.expose_secret())).await {
+        Ok(caller) => caller,
+        Err(AppError::Unauthenticated) => return Err(AppError::SessionEnded),
+        Err(e) => return Err(e),
+    };
+    if caller.user.user_id != session.user_id {
+        tracing::warn!("A refresh token answered for another user than its session's");
+        return Err(AppError::SessionEnded);
+    }
+    Ok(Renewed { access_token: refreshed.access_token, expires_in: refreshed.expires_in, user: caller.user })
+}
+
+/// Logs out: the session of `token` is ended, and every session of the user with it, in the
+/// table (access tokens issued until now are refused) and in Cognito (global sign-out, which
+/// revokes every refresh token; the emulator has no `RevokeToken`). The user is found from
+/// the access token, or else from the session; without either there is nothing to end.
+///
+/// # Errors
+/// Only `Unavailable` (a dependency failed): logging out twice, or with an unknown or
+/// expired token, succeeds.
+#[tracing::instrument(name = "Log out", skip_all)]
+pub async fn logout(app: &App, bearer: Option<&str>, token: Option<&RefreshToken>) -> Result<(), AppError> {
+    let signed_in = match bearer {
+        None => None,
+        Some(bearer) => match authenticate(app, Some(bearer)).await {
+            Ok(caller) => Some(caller.user),
+            Err(AppError::Unauthenticated) => None,
+            Err(e) => return Err(e),
+        },
+    };
+    let mut session_user = None;
+    if let Some(token) = token {
+        let key = token.key();
+        if let Some(session) = app.store.get_session(&key).await? {
+            match app.store.end_session(&key).await {
+                Ok(()) | Err(WriteError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            session_user = Some(session.user_id);
+        }
+    }
+    let user = match (signed_in, session_user) {
+        (Some(user), _) => Some(user),
+        (None, Some(id)) => app.store.get_user(&id).await?,
+        (None, None) => None,
+    };
+    let Some(user) = user else {
+        tracing::info!("Logout without a known session");
+        return Ok(());
+    };
+    // The table first: from this write on, every older access token is refused, whatever
+    // Cognito does next.
+    app.store.revoke_tokens_before(&user.user_id, now().unix_timestamp()).await?;
+    app.identity.sign_out_everywhere(&user.email).await?;
+    tracing::info!(user_id = %user.user_id, "Logged out everywhere");
+    Ok(())
+}
