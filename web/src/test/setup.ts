@@ -1,0 +1,7 @@
+import '@testing-library/jest-dom/vitest';
+
+import { cleanup } from '@testing-library/react';
+import { afterEach } from 'vitest';
+
+// Each test renders into a clean document.
+afterEach(cleanup);
