@@ -15,6 +15,7 @@ CHROMIUM ?= /usr/bin/chromium
 # `make deploy`: the stack to create or update, and where.
 STACK ?= partner-portal
 REGION ?= $(or $(AWS_REGION),us-east-1)
+ARCH ?= x86_64
 
 .PHONY: dev test venv deploy-tools lint sam-build clean web-deps web-build web-test chromium deploy
 
@@ -79,6 +80,9 @@ test: venv lint web-deps chromium
 	@mkdir -p target
 	set -o pipefail; $(CARGO) test --locked --workspace --no-fail-fast 2>&1 | tee target/test-output.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "summary: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' target/test-output.log
+	@echo "==> infra/deploy.py (unit tests; moto stands in for S3)"
+	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \
+		$(VENV)/bin/python -m unittest discover -s infra -p 'test_*.py'
 	@$(MAKE) --no-print-directory web-test
 
 # Builds every function for Lambda (x86_64 here; the template's default is arm64, which
@@ -92,7 +96,7 @@ sam-build: deploy-tools
 # the distribution. Needs AWS credentials; see "Deploying" in the README.
 deploy: deploy-tools web-deps
 	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(DEPLOY_VENV)/bin/python infra/deploy.py \
-		--stack-name "$(STACK)" --region "$(REGION)"
+		--stack-name "$(STACK)" --region "$(REGION)" --architecture "$(ARCH)" $(DEPLOY_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEPLOY_VENV) target .aws-sam $(WEB)/node_modules $(WEB)/dist

@@ -10,6 +10,7 @@ import { type BrowserContext, type Page, type Request, expect, test as base } fr
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+import { longestChain } from './chain';
 import { baseUrl, SCREEN_CALLS, SCREENSHOTS } from './stack';
 
 interface Call {
@@ -19,43 +20,33 @@ interface Call {
   end: number;
 }
 
-/** The longest chain of calls of which each started only after the one before ended. */
-export function longestChain(calls: readonly { start: number; end: number }[]): number {
-  const sorted = [...calls].sort((a, b) => a.start - b.start);
-  const depth: number[] = [];
-  sorted.forEach((call, i) => {
-    let before = 0;
-    for (let j = 0; j < i; j += 1) {
-      if (sorted[j]!.end <= call.start) before = Math.max(before, depth[j]!);
-    }
-    depth[i] = before + 1;
-  });
-  return depth.length === 0 ? 0 : Math.max(...depth);
-}
-
 export const PHONE = { width: 375, height: 812 };
 export const DESKTOP = { width: 1280, height: 800 };
 
+/**
+ * Records the API calls of a page. Starts and ends are positions in the order the browser
+ * reported them (a request's "will be sent", another's "finished"): a call that waited for
+ * another is sent after that one finished, whatever the clocks say. (Chromium's own
+ * `startTime` is when the request left its queue, which makes parallel calls look serial.)
+ */
 class Recorder {
   private calls: Call[] = [];
   private readonly pending = new Map<Request, number>();
-  /** Requests started before this (an earlier screen's) are not this screen's. */
+  private tick = 0;
+  /** Requests issued before this (an earlier screen's) are not this screen's. */
   private since = 0;
 
   constructor(readonly page: Page) {
     page.on('request', (request) => {
-      if (this.isApi(request)) this.pending.set(request, Date.now());
+      if (this.isApi(request)) this.pending.set(request, ++this.tick);
     });
     const done = (request: Request) => {
-      if (!this.pending.has(request)) return;
-      const issued = this.pending.get(request)!;
+      const start = this.pending.get(request);
+      if (start === undefined) return;
       this.pending.delete(request);
-      if (issued < this.since) return;
-      const timing = request.timing();
-      const start = timing.startTime > 0 ? timing.startTime : issued;
-      const end = timing.responseEnd >= 0 ? timing.startTime + timing.responseEnd : Date.now();
+      if (start <= this.since) return;
       const url = new URL(request.url());
-      this.calls.push({ method: request.method(), path: url.pathname, start, end });
+      this.calls.push({ method: request.method(), path: url.pathname, start, end: ++this.tick });
     };
     page.on('requestfinished', done);
     page.on('requestfailed', done);
@@ -67,10 +58,15 @@ class Recorder {
 
   reset(): void {
     this.calls = [];
-    this.since = Date.now();
+    this.since = this.tick;
   }
 
-  take(): Call[] {
+  /** This screen's calls, once every call it started has finished. */
+  async take(): Promise<Call[]> {
+    const started = Date.now();
+    while ([...this.pending.values()].some((start) => start > this.since) && Date.now() - started < 10_000) {
+      await this.page.waitForTimeout(50);
+    }
     const calls = this.calls;
     this.calls = [];
     return calls;
@@ -132,7 +128,7 @@ function actorOf(page: Page, who: string, story: string, problems: string[], sho
       recorder.reset();
       if (open) await open();
       await settled(page, heading);
-      const calls = recorder.take();
+      const calls = await recorder.take();
       const chain = longestChain(calls);
       appendFileSync(
         SCREEN_CALLS,

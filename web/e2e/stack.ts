@@ -19,11 +19,6 @@ export function baseUrl(): string {
   return base;
 }
 
-/** A business domain no other story uses (sign-ups refuse free-mail domains). */
-export function uniqueDomain(word: string): string {
-  return `${word}-${Math.random().toString(36).slice(2, 8)}.com`;
-}
-
 export interface Email {
   to: string[];
   subject: string;

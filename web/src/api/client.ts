@@ -28,6 +28,9 @@ export interface AuthHooks {
 
 export const IMPERSONATION_HEADER = 'X-Impersonation-Token';
 
+/** What actually sends a request (the browser's fetch; a fake in tests). */
+export type SendRequest = (request: Request) => Promise<Response>;
+
 /** Routes that are the session itself: a 401 there is an answer, not a stale token. */
 const SESSION_ROUTES = ['/auth/login', '/auth/refresh', '/auth/logout', '/auth/forgot-password'];
 
@@ -48,7 +51,7 @@ async function errorCode(response: Response): Promise<string | null> {
 }
 
 /** A fetch that authenticates requests and renews the session once on a 401. */
-export function authenticatedFetch(hooks: AuthHooks, base: typeof fetch = (r) => fetch(r)) {
+export function authenticatedFetch(hooks: AuthHooks, base: SendRequest = (r) => fetch(r)) {
   const withCredentials = (request: Request): Request => {
     const headers = new Headers(request.headers);
     const token = hooks.token();
@@ -70,7 +73,7 @@ export function authenticatedFetch(hooks: AuthHooks, base: typeof fetch = (r) =>
   };
 }
 
-export function createApi(baseUrl: string, hooks: AuthHooks, base?: typeof fetch): Api {
+export function createApi(baseUrl: string, hooks: AuthHooks, base?: SendRequest): Api {
   const origin = typeof window === 'undefined' ? 'http://localhost' : window.location.origin;
   const absolute = new URL(baseUrl === '' ? '/' : baseUrl, origin).toString().replace(/\/$/, '');
   return createClient<paths>({ baseUrl: absolute, fetch: authenticatedFetch(hooks, base) });

@@ -79,7 +79,13 @@ export function Shell({ user, children }: { user: SessionUser; children: ReactNo
   const notice = useImpersonationNotice();
   const { session, impersonation } = usePortal();
   const [menuOpen, setMenuOpen] = useState(false);
-  const logout = useMutation({ mutationFn: () => session.logout() });
+  const logout = useMutation({
+    mutationFn: async () => {
+      // Logging out ends this tab's "log in as customer" too.
+      if (impersonation.getActing()) impersonation.clear(null);
+      await session.logout();
+    },
+  });
   const items = navigationFor(user.role, acting !== null);
   return (
     <div className="shell">

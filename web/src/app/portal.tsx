@@ -5,7 +5,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext, useSyncExternalStore } from 'react';
 
-import { type Api, createApi } from '../api/client';
+import { type Api, createApi, type SendRequest } from '../api/client';
 import { ApiError } from '../api/errors';
 import type { RuntimeConfig } from '../api/config';
 import { type Acting, ImpersonationStore } from '../auth/impersonation';
@@ -19,7 +19,7 @@ export interface Portal {
   queries: QueryClient;
 }
 
-export function createPortal(config: RuntimeConfig, storage: Storage, base?: typeof fetch): Portal {
+export function createPortal(config: RuntimeConfig, storage: Storage, base?: SendRequest): Portal {
   const session = new SessionStore();
   const impersonation = new ImpersonationStore(storage);
   const api = createApi(

@@ -29,6 +29,7 @@ describe('audit events in words', () => {
       'Change to: activated',
       'Fields: name, website',
     ]);
+    expect(describeDetail({ expires_at: 1772447400 })).toEqual(['Expires at: 2 Mar 2026, 10:30']);
     expect(describeDetail('text')).toEqual([]);
     expect(describeDetail(null)).toEqual([]);
   });

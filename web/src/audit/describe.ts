@@ -1,5 +1,5 @@
 /** Audit events in words: the action as a phrase and its details as `name: value` lines. */
-import { humanize } from '../components/format';
+import { formatDateTime, humanize } from '../components/format';
 
 const ACTIONS: Record<string, string> = {
   request_approved: 'Sign-up approved',
@@ -36,7 +36,10 @@ export function describeDetail(detail: unknown): string[] {
   const lines: string[] = [];
   for (const [key, value] of Object.entries(detail as Record<string, unknown>)) {
     const plain = valueText(value);
-    if (plain !== null) {
+    if (key.endsWith('_at') && typeof value === 'number') {
+      // Times the API keeps as Unix seconds.
+      lines.push(`${humanize(key)}: ${formatDateTime(new Date(value * 1000).toISOString())}`);
+    } else if (plain !== null) {
       // Codes such as `needs_attention` read as words; ids, paths and names stay as they are.
       lines.push(`${humanize(key)}: ${/^[a-z]+(_[a-z]+)+$/.test(plain) ? humanize(plain) : plain}`);
     } else if (Array.isArray(value)) {

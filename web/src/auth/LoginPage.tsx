@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 
 import { useActing, usePortal, useSession } from '../app/portal';
@@ -11,8 +11,8 @@ export interface FromState {
   from?: string;
 }
 
-export function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
-  const heading = useRef<HTMLHeadingElement>(null);
+/** The frame of the screens before login: the brand, the title, a card. */
+export function AuthFrame({ title, children }: { title: string; children: ReactNode }) {
   useEffect(() => {
     document.title = `${title} · Partner Portal`;
   }, [title]);
@@ -20,7 +20,7 @@ export function AuthFrame({ title, children }: { title: string; children: React.
     <main className="auth">
       <div className="auth-card">
         <p className="brand brand-dark">Partner Portal</p>
-        <h1 ref={heading}>{title}</h1>
+        <h1>{title}</h1>
         {children}
       </div>
     </main>

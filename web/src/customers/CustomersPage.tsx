@@ -30,9 +30,12 @@ export default function CustomersPage() {
     call(api.GET('/partner/customers', { params: { query: { cursor, limit: 25 } } })),
   );
   const activeId = state.status === 'signed-in' ? state.user.active_business?.business_id : undefined;
+  // The row just chosen shows as chosen at once, and goes back if the API refuses it.
+  const [choosing, setChoosing] = useState<string | null>(null);
 
   const makeActive = useMutation({
     mutationFn: (c: Customer) => call(api.PUT('/partner/active-business', { body: { business_id: c.business_id } })),
+    onSettled: () => setChoosing(null),
     onSuccess: (active) => {
       session.setActiveBusiness({ business_id: active.business_id, business_name: active.business_name });
       setNotice(`${active.business_name} is now your active business: the business pages show and change it.`);
@@ -111,10 +114,13 @@ export default function CustomersPage() {
                         <input
                           type="radio"
                           name="active-business"
-                          checked={c.business_id === (makeActive.isPending ? makeActive.variables.business_id : activeId)}
+                          checked={c.business_id === (choosing ?? activeId)}
                           disabled={makeActive.isPending}
                           aria-describedby={nameId}
-                          onChange={() => makeActive.mutate(c)}
+                          onChange={() => {
+                            setChoosing(c.business_id);
+                            makeActive.mutate(c);
+                          }}
                         />
                         Make Business Active
                       </label>

@@ -94,7 +94,7 @@ function RequestButton({ product, onSaved }: { product: BusinessProduct; onSaved
   if (product.requested) return <Badge tone="good">Requested</Badge>;
   return (
     <>
-      <button type="button" className="button-primary" onClick={() => request.mutate()} disabled={request.isPending}>
+      <button type="button" className="button-secondary" onClick={() => request.mutate()} disabled={request.isPending}>
         Request
       </button>
       {request.isError ? <ErrorMessage error={request.error} /> : null}

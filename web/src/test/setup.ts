@@ -1,3 +1,6 @@
+// Dates in tests read the same on every machine.
+process.env.TZ = 'UTC';
+
 import '@testing-library/jest-dom/vitest';
 
 import { cleanup } from '@testing-library/react';
