@@ -6,7 +6,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { CHROMIUM } from '../playwright.config';
@@ -63,7 +63,8 @@ export default async function globalSetup(): Promise<void> {
   // Its own emulators (no AWS_ENDPOINT_URL), its own port, this build of the console.
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), ADMIN_EMAIL, ADMIN_PASSWORD, CONSOLE_DIR: join(web, 'dist'), RUST_MIN_STACK: '16777216' };
   delete env.AWS_ENDPOINT_URL;
-  const child = spawn(join(repo, 'target', 'debug', 'dev-server'), [], {
+  const targetDir = resolve(repo, process.env.CARGO_TARGET_DIR ?? 'target');
+  const child = spawn(join(targetDir, 'debug', 'dev-server'), [], {
     cwd: repo,
     env,
     stdio: ['ignore', out, out],
