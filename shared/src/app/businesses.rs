@@ -41,7 +41,7 @@ pub async fn search(
     if name.chars().count() > MAX_NAME {
         return Err(AppError::BadRequest(format!("name must be at most {MAX_NAME} characters.")));
     }
-    Ok(app.store.search_businesses(name, cursor, limit.clamp(1, MAX_PAGE)).await?.map_err(bad_cursor)?)
+    app.store.search_businesses(name, cursor, limit.clamp(1, MAX_PAGE)).await?.map_err(bad_cursor)
 }
 
 /// One business as an admin sees it.
