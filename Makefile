@@ -53,7 +53,7 @@ chromium:
 # Typecheck (against the API types generated from infra/openapi.yaml), lint, unit tests, the
 # production build (which prints and enforces the JavaScript budget), then the stories in
 # Chromium against a local stack the Playwright setup starts itself.
-web-test: web-deps chromium
+web-test: venv web-deps chromium
 	@echo "==> Web console: typecheck, lint, unit tests (Vitest)"
 	cd $(WEB) && npm run typecheck && npm run lint && npm run test:unit
 	@echo "==> Web console: production build and budget"
