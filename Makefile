@@ -1,6 +1,8 @@
 # The two commands of the README: `make dev` runs the whole system locally, `make test`
 # runs every test. Both install what they need first (a project-local Python venv with the
-# pinned AWS emulator and template linter); Rust crates come through cargo.
+# pinned AWS emulator and template linter, the web console's npm packages locked in
+# web/package-lock.json); Rust crates come through cargo. The browser tests drive Debian's
+# Chromium (`apt-get install chromium`; .ci/run installs it in CI).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -8,8 +10,14 @@ VENV := .venv
 DEPLOY_VENV := .venv-deploy
 CARGO ?= cargo
 PORT ?= 3000
+WEB := web
+CHROMIUM ?= /usr/bin/chromium
+# `make deploy`: the stack to create or update, and where.
+STACK ?= partner-portal
+REGION ?= $(or $(AWS_REGION),us-east-1)
+ARCH ?= x86_64
 
-.PHONY: dev test venv deploy-tools lint fuzz sam-build clean
+.PHONY: dev test venv deploy-tools lint fuzz sam-build clean web-deps web-build web-test chromium deploy
 
 $(VENV)/.installed: requirements-dev.txt
 	@echo "==> Installing the AWS emulator, cfn-lint and schemathesis into $(VENV) (pinned in requirements-dev.txt)"
@@ -27,7 +35,33 @@ $(DEPLOY_VENV)/.installed: requirements-deploy.txt
 
 deploy-tools: $(DEPLOY_VENV)/.installed
 
-dev: venv
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	@echo "==> Installing the web console's packages (npm ci, locked in web/package-lock.json)"
+	cd $(WEB) && npm ci --no-audit --no-fund
+	@touch $@
+
+web-deps: $(WEB)/node_modules/.installed
+
+# The API types are generated from infra/openapi.yaml by the build itself (npm run generate).
+web-build: web-deps
+	@echo "==> Building the web console into web/dist"
+	cd $(WEB) && npm run build
+
+chromium:
+	@test -x "$(CHROMIUM)" || { echo "Chromium is missing at $(CHROMIUM): install Debian's chromium package (sudo apt-get install chromium), or set CHROMIUM=/path/to/chromium. .ci/run installs it." >&2; exit 1; }
+
+# Typecheck (against the API types generated from infra/openapi.yaml), lint, unit tests, the
+# production build (which prints and enforces the JavaScript budget), then the stories in
+# Chromium against a local stack the Playwright setup starts itself.
+web-test: venv web-deps chromium
+	@echo "==> Web console: typecheck, lint, unit tests (Vitest)"
+	cd $(WEB) && npm run typecheck && npm run lint && npm run test:unit
+	@echo "==> Web console: production build and budget"
+	cd $(WEB) && npm run build
+	@echo "==> Web console: browser stories (Playwright, Chromium at $(CHROMIUM)); screenshots in target/screenshots"
+	cd $(WEB) && CHROMIUM_PATH="$(CHROMIUM)" npm run test:e2e
+
+dev: venv web-build
 	@echo "==> Building and starting the local stack on http://127.0.0.1:$(PORT)"
 	PORT=$(PORT) $(CARGO) run --locked -p portal --features local --bin dev-server
 
@@ -49,12 +83,16 @@ lint: venv deploy-tools infra/node_modules/.installed
 	@echo "==> cargo fmt --check"
 	$(CARGO) fmt --all -- --check
 
-test: venv lint
+test: venv lint web-deps chromium
 	@echo "==> cargo test (unit, contract and end-to-end tests against the emulator)"
 	@mkdir -p target
 	set -o pipefail; $(CARGO) test --locked --workspace --no-fail-fast 2>&1 | tee target/test-output.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "summary: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' target/test-output.log
+	@echo "==> infra/deploy.py (unit tests; moto stands in for S3)"
+	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \
+		$(VENV)/bin/python -m unittest discover -s infra -p 'test_*.py'
 	$(MAKE) fuzz
+	@$(MAKE) --no-print-directory web-test
 
 # Schemathesis over infra/openapi.yaml against the local stack, once per role (admin,
 # customer, partner, impersonating partner): no 5xx, every answer as documented.
@@ -70,5 +108,12 @@ sam-build: deploy-tools
 	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(DEPLOY_VENV)/bin/sam build --beta-features \
 		--parameter-overrides Architecture=x86_64
 
+# Builds the functions, deploys the stack (setting PortalUrl to the console's URL on the first
+# deploy), builds the console and uploads it with the stack's config.json, then invalidates
+# the distribution. Needs AWS credentials; see "Deploying" in the README.
+deploy: deploy-tools web-deps
+	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(DEPLOY_VENV)/bin/python infra/deploy.py \
+		--stack-name "$(STACK)" --region "$(REGION)" --architecture "$(ARCH)" $(DEPLOY_ARGS)
+
 clean:
-	rm -rf $(VENV) $(DEPLOY_VENV) target .aws-sam infra/node_modules
+	rm -rf $(VENV) $(DEPLOY_VENV) target .aws-sam infra/node_modules $(WEB)/node_modules $(WEB)/dist

@@ -20,8 +20,18 @@ fn console_dir() -> PathBuf {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Unoptimised builds keep every AWS SDK future at full size: give the workers the stack
+    // `.cargo/config.toml` gives `cargo run`, also when the binary is started directly (the
+    // browser tests do).
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(16 * 1024 * 1024)
+        .build()?
+        .block_on(serve())
+}
+
+async fn serve() -> anyhow::Result<()> {
     portal::telemetry::init();
     let port: u16 = std::env::var("PORT").ok().map(|p| p.parse()).transpose()?.unwrap_or(3000);
     let mut emulators = Vec::new();
