@@ -135,6 +135,13 @@ def onboard(api):
     }
 
 
+def still_signed_in(api, headers):
+    """Whether the role's token (and impersonation) still opens a signed-in route."""
+    extra = dict(h.split(": ", 1) for h in headers)
+    status, _ = api.call("GET", "/catalog?limit=1", headers=extra)
+    return status == 200
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("dev_server")
@@ -165,21 +172,31 @@ def main():
             raise SystemExit("dev-server did not answer /health within 120 s")
         roles = onboard(api)
         st = os.path.join(os.path.dirname(sys.executable), "schemathesis")
-        for role, headers in roles.items():
-            role_started = time.monotonic()
-            command = [st, "run", SPEC, "--url", api.base, "--checks", CHECKS, "--mode", "positive",
-                       "--seed", str(SEED), "--max-examples", str(args.examples),
-                       "--workers", "2", "--no-color"]
-            for header in headers:
-                command += ["-H", header]
-            result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-            took = time.monotonic() - role_started
-            print(f"==> schemathesis as {role}: exit {result.returncode} in {took:.0f} s")
-            summary = [l for l in result.stdout.splitlines() if l.strip()][-12:]
-            print("\n".join("    " + l for l in summary))
-            if result.returncode != 0:
-                failed.append(role)
-                print(result.stdout[-20000:])
+        # Logout ends every session of the account, and ending an impersonation ends the
+        # impersonating role's: fuzzed with the others, they would leave the role's token refused
+        # for the rest of its run. They are fuzzed last, once per role.
+        enders = ["logout", "endImpersonation"]
+        everything_else = [arg for op in enders for arg in ("--exclude-operation-id", op)]
+        session_enders = [arg for op in enders for arg in ("--include-operation-id", op)]
+        for phase, selection in (("every operation but those ending sessions", everything_else),
+                                 ("the operations ending sessions", session_enders)):
+            for role, headers in roles.items():
+                role_started = time.monotonic()
+                command = [st, "run", SPEC, "--url", api.base, "--checks", CHECKS, "--mode", "positive",
+                           "--seed", str(SEED), "--max-examples", str(args.examples),
+                           "--workers", "2", "--no-color", *selection]
+                for header in headers:
+                    command += ["-H", header]
+                result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+                took = time.monotonic() - role_started
+                print(f"==> schemathesis as {role} ({phase}): exit {result.returncode} in {took:.0f} s")
+                summary = [l for l in result.stdout.splitlines() if l.strip()][-12:]
+                print("\n".join("    " + l for l in summary))
+                if result.returncode != 0:
+                    failed.append(f"{role} ({phase})")
+                    print(result.stdout[-20000:])
+                if selection is everything_else and not still_signed_in(api, headers):
+                    failed.append(f"{role} (its session ended while fuzzing, so the run proved little)")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
