@@ -1,6 +1,9 @@
-//! The AWS emulator: `moto_server` from the project's virtualenv (`make venv` installs the
+//! The AWS emulator: moto's server from the project's virtualenv (`make venv` installs the
 //! pinned version). It speaks the real DynamoDB, SESv2 and Cognito wire protocols, so the
-//! SDK code that runs deployed is the code that runs here.
+//! SDK code that runs deployed is the code that runs here. It is started through
+//! `moto_serial.py`, which handles one request at a time: moto's backends are not
+//! thread-safe, and concurrent transactions would otherwise fail inside the emulator in ways
+//! DynamoDB never does.
 
 use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
@@ -9,17 +12,22 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
-/// A running `moto_server`; killed when dropped, and by the kernel if this process dies.
+/// A running emulator; killed when dropped, and by the kernel if this process dies.
 pub struct Moto {
     child: Child,
     pub url: String,
 }
 
-/// Where `moto_server` is: `$MOTO_SERVER`, or the project's `.venv`.
-pub fn moto_server_path() -> PathBuf {
-    std::env::var_os("MOTO_SERVER").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(".venv").join("bin").join("moto_server")
+/// The Python that has moto: `$MOTO_PYTHON`, or the project's `.venv`.
+pub fn moto_python() -> PathBuf {
+    std::env::var_os("MOTO_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(".venv").join("bin").join("python")
     })
+}
+
+/// The launcher that serves moto one request at a time.
+fn launcher() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src").join("local").join("moto_serial.py")
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -31,16 +39,17 @@ impl Moto {
     /// Starts the emulator on a free port and waits until it answers.
     ///
     /// # Errors
-    /// When `moto_server` is not installed (run `make venv`) or does not come up in 60 s.
+    /// When moto is not installed (run `make venv`) or does not come up in 60 s.
     pub async fn start() -> anyhow::Result<Self> {
-        let path = moto_server_path();
+        let path = moto_python();
         if !path.exists() {
             bail!("{} is missing: run `make venv` (or `make dev` / `make test`, which run it)", path.display());
         }
         let port = free_port()?;
         let mut command = Command::new(&path);
         command
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .arg(launcher())
+            .args(["127.0.0.1", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -62,7 +71,7 @@ impl Moto {
                 return Ok(moto);
             }
             if started.elapsed() > Duration::from_secs(60) {
-                bail!("moto_server did not answer within 60 s");
+                bail!("the AWS emulator (moto) did not answer within 60 s");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
