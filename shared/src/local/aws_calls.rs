@@ -9,6 +9,13 @@
 //! attempts the SDK's retries make: attempts of one operation share the SDK's
 //! `amz-sdk-invocation-id` header. An injected fault fails every attempt of its call, the way
 //! an outage longer than the retries would.
+//!
+//! It also sends the stack's DynamoDB writes to the emulator one at a time. DynamoDB applies
+//! each conditional write and each transaction atomically (serializably); the emulator checks
+//! and applies a transaction item by item on request threads and rolls a failed one back to
+//! a copy taken before it started, so two concurrent writes to one table can both pass their
+//! conditions, or undo each other. One write at a time per stack (each stack has its own
+//! table) gives the tests DynamoDB's guarantee; reads still run concurrently.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -70,6 +77,8 @@ struct State {
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
     state: Arc<Mutex<State>>,
+    /// Held while a DynamoDB write is with the emulator (see the module's documentation).
+    writes: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Recorder {
@@ -84,8 +93,19 @@ impl Recorder {
     /// The same SDK configuration, sending through this recorder. The emulator speaks plain
     /// HTTP, so the recorder wraps a plain HTTP client.
     pub fn wrap(&self, sdk: &SdkConfig) -> SdkConfig {
+        self.wrap_with(sdk, true)
+    }
+
+    /// The same SDK configuration, recording nothing (the background relay's), but sending
+    /// its DynamoDB writes one at a time with those of the recorded configuration.
+    pub fn wrap_unrecorded(&self, sdk: &SdkConfig) -> SdkConfig {
+        self.wrap_with(sdk, false)
+    }
+
+    fn wrap_with(&self, sdk: &SdkConfig, record: bool) -> SdkConfig {
         let inner = aws_smithy_http_client::Builder::new().build_http();
-        sdk.to_builder().http_client(SharedHttpClient::new(RecordingClient { inner, recorder: self.clone() })).build()
+        let client = RecordingClient { inner, recorder: self.clone(), record };
+        sdk.to_builder().http_client(SharedHttpClient::new(client)).build()
     }
 
     /// Forgets the calls recorded so far and any fault that was set.
@@ -182,6 +202,7 @@ struct Attempt {
 struct RecordingClient {
     inner: SharedHttpClient,
     recorder: Recorder,
+    record: bool,
 }
 
 impl HttpClient for RecordingClient {
@@ -189,6 +210,7 @@ impl HttpClient for RecordingClient {
         SharedHttpConnector::new(RecordingConnector {
             inner: self.inner.http_connector(settings, components),
             recorder: self.recorder.clone(),
+            record: self.record,
         })
     }
 }
@@ -197,22 +219,39 @@ impl HttpClient for RecordingClient {
 struct RecordingConnector {
     inner: SharedHttpConnector,
     recorder: Recorder,
+    record: bool,
+}
+
+/// DynamoDB operations that write.
+fn is_write(service: &str, operation: &str) -> bool {
+    service == "dynamodb"
+        && matches!(operation, "PutItem" | "UpdateItem" | "DeleteItem" | "TransactWriteItems" | "BatchWriteItem")
 }
 
 impl HttpConnector for RecordingConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let (service, operation) = operation_of(&request);
+        let write = is_write(service, &operation);
+        let (inner, recorder) = (self.inner.clone(), self.recorder.clone());
+        if !self.record {
+            return HttpConnectorFuture::new(async move {
+                let _one_at_a_time = if write { Some(recorder.writes.lock().await) } else { None };
+                inner.call(request).await
+            });
+        }
         let invocation = request.headers().get("amz-sdk-invocation-id").map(str::to_owned);
         let attempt = self.recorder.begin_attempt(service, operation, invocation);
-        let (inner, recorder) = (self.inner.clone(), self.recorder.clone());
         HttpConnectorFuture::new(async move {
             if !attempt.latency.is_zero() {
                 tokio::time::sleep(attempt.latency).await;
             }
             let answer = match attempt.fault {
-                None => inner.call(request).await,
-                Some(Fault::LostAnswer) => inner.call(request).await.map(|_| injected(Fault::ServerError)),
-                Some(fault) => Ok(injected(fault)),
+                Some(fault @ (Fault::ServerError | Fault::Throttled)) => Ok(injected(fault)),
+                fault => {
+                    let _one_at_a_time = if write { Some(recorder.writes.lock().await) } else { None };
+                    let answer = inner.call(request).await;
+                    if fault == Some(Fault::LostAnswer) { answer.map(|_| injected(Fault::ServerError)) } else { answer }
+                }
             };
             recorder.end_attempt(attempt.index);
             answer

@@ -54,7 +54,8 @@ pub struct Stack {
     pub addr: SocketAddr,
     /// Every AWS call the served requests make (not the background relay's).
     pub aws: aws_calls::Recorder,
-    /// The same services without the recorder: the relay's, and the tests' own reads.
+    /// The same services, not recorded: the relay's, and the tests' own reads (their
+    /// DynamoDB writes still reach the emulator one at a time with the requests').
     pub relay: Arc<App>,
 }
 
@@ -108,7 +109,7 @@ impl Stack {
         // test counts is what the request it sent did.
         let aws = aws_calls::Recorder::new();
         let app = Arc::new(local_app(config.clone(), &aws.wrap(&sdk), &aws.wrap(&mail_sdk)));
-        let relay = Arc::new(local_app(config, &sdk, &mail_sdk));
+        let relay = Arc::new(local_app(config, &aws.wrap_unrecorded(&sdk), &aws.wrap_unrecorded(&mail_sdk)));
         if let Some((email, password)) = &options.admin {
             provision::seed_admin(&relay, email, password).await?;
         }
