@@ -244,7 +244,7 @@ async fn every_admin_route_refuses_a_non_admin_before_reading_its_body() {
 
 #[tokio::test]
 async fn the_profile_shows_the_newest_pending_invitations_when_there_are_more_than_a_page() {
-    // Arrange: 130 pending invitations sent one after another (written directly: the daily
+    // Arrange: 105 pending invitations sent one after another (written directly: the daily
     // limits keep a customer far below this in a day)
     let app = spawn_app().await;
     let customer = app.onboard_customer(&format!("hank@{}", unique_domain()), "Globex").await;
@@ -253,7 +253,7 @@ async fn the_profile_shows_the_newest_pending_invitations_when_there_are_more_th
     let business =
         store.get_business(&portal::domain::ids::BusinessId::parse(&customer_id).unwrap()).await.unwrap().unwrap();
     let mut ids = Vec::new();
-    for n in 0..130 {
+    for n in 0..105 {
         let invitation = Invitation {
             invitation_id: InvitationId::time_ordered(),
             customer_id: business.business_id.clone(),
@@ -345,7 +345,7 @@ async fn a_product_history_stays_bounded_however_often_the_priority_changes() {
 
 #[tokio::test]
 async fn a_rename_reaches_every_partner_however_many_there_are() {
-    // Arrange: a customer linked to 130 partners (written directly: more than a transaction
+    // Arrange: a customer linked to 105 partners (written directly: more than a transaction
     // holds)
     let app = spawn_app().await;
     let customer = app.onboard_customer(&format!("hank@{}", unique_domain()), "Globex").await;
@@ -353,7 +353,7 @@ async fn a_rename_reaches_every_partner_however_many_there_are() {
     let store = &app.stack.relay.store;
     let business = store.get_business(&customer_id).await.unwrap().unwrap();
     let mut partners = Vec::new();
-    for n in 0..130 {
+    for n in 0..105 {
         let partner = portal::domain::ids::BusinessId::new();
         let link = portal::domain::records::PartnerLink {
             customer_id: customer_id.clone(),
