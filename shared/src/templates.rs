@@ -136,6 +136,36 @@ mod tests {
         let email = render_email(EmailKind::PartnerInvitation, "p@x.test",
             &json!({"customer_name": "Globex", "business_name": "Acme", "partner_type": "Managed", "link": "https://l"})).unwrap();
         assert!(email.html.contains("Sign Up Now") && email.text.contains("Sign Up Now"));
-        assert_eq!(email.subject, "Globex invites you to the Partner Portal");
+        assert_eq!(email.subject, "A customer invites you to the Partner Portal");
+    }
+
+    #[test]
+    fn no_subject_carries_what_a_person_typed() {
+        // Every value a template can show, each a marker that must not reach a subject line.
+        let names = [
+            "first_name",
+            "last_name",
+            "business_name",
+            "customer_name",
+            "partner_name",
+            "partner_type",
+            "product_name",
+            "section",
+            "requested_by",
+            "message",
+            "reason",
+            "email",
+            "link",
+            "login_url",
+            "reset_url",
+        ];
+        let params: serde_json::Map<String, serde_json::Value> =
+            names.iter().map(|n| ((*n).to_owned(), json!(format!("TYPED-{n}")))).collect();
+        for kind in KINDS {
+            let email = render_email(*kind, "a@acme.test", &serde_json::Value::Object(params.clone())).unwrap();
+            assert!(!email.subject.contains("TYPED-"), "{kind:?}: {}", email.subject);
+            assert!(!email.html.split("</title>").next().unwrap_or_default().contains("TYPED-"), "{kind:?}");
+            assert!(email.text.contains("TYPED-"), "{kind:?} shows the values in its body");
+        }
     }
 }

@@ -71,7 +71,8 @@ async fn a_partner_creates_a_pending_customer_who_activates_from_the_email_and_l
     let created: Value = created.json().await.unwrap();
     assert_eq!(created["status"], "pending_activation");
     assert!(app.login(&email, PASSWORD).await.is_err());
-    let mail = app.wait_for_email(&email, "Pat Resellers created your Partner Portal account").await;
+    let mail = app.wait_for_email(&email, "created your Partner Portal account").await;
+    assert!(mail.text.contains("Pat Resellers created a Partner Portal account"), "{}", mail.text);
     assert!(mail.html.contains("Activate Account"));
     let link = mail.link_to("/auth/activate");
     let page = app.get(&link, None).await;

@@ -1,12 +1,14 @@
 //! End-to-end tests: one binary, one module per area. See `tests/lib.rs` for the harness.
 mod approvals;
 mod authorization;
+mod calls_dashboard;
 mod console;
 mod contract;
 mod customers;
 mod dashboard;
 mod dead_letters;
 mod failures;
+mod hardening;
 mod limits;
 mod partners;
 mod passwords;

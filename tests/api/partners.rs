@@ -24,7 +24,9 @@ async fn a_new_partner_signs_up_through_the_invitation_and_a_second_customer_lin
     assert_eq!(invited.json::<Value>().await.unwrap()["status"], "sent");
 
     // The partner clicks "Sign Up Now" and finds the form pre-filled.
-    let invitation = app.wait_for_email(&partner_email, "Globex invites you").await;
+    let invitation = app.wait_for_email(&partner_email, "invites you").await;
+    assert_eq!(invitation.subject, "A customer invites you to the Partner Portal");
+    assert!(invitation.text.contains("Globex has invited Pat's Reselling"));
     assert!(invitation.html.contains("Sign Up Now"));
     let link = invitation.link_to("/signup?invitation=");
     let page = app.get(&link, None).await;
@@ -79,11 +81,12 @@ async fn a_new_partner_signs_up_through_the_invitation_and_a_second_customer_lin
 
     // Assert: linked at once, told by email, no second account or invitation
     assert_eq!(linked.status(), 201);
-    assert_eq!(linked.json::<Value>().await.unwrap()["status"], "linked");
-    let notice = app.wait_for_email(&partner_email, "Initech has also invited you").await;
-    assert!(notice.text.contains("another customer") || notice.text.contains("Another customer"));
+    let linked: Value = linked.json().await.unwrap();
+    assert_eq!(linked["status"], "linked");
+    let notice = app.wait_for_email(&partner_email, "has also invited you").await;
+    assert!(notice.text.contains("Another customer, Initech,"), "{}", notice.text);
     assert!(notice.links.iter().any(|l| l.ends_with("/login")));
-    assert!(app.emails_to(&partner_email).await.iter().all(|e| !e.subject.contains("Initech invites you")));
+    assert_eq!(app.emails_to(&partner_email).await.iter().filter(|e| e.subject.contains("invites you")).count(), 1);
     let partners: Value = app.get("/partners", Some(&initech)).await.json().await.unwrap();
     assert_eq!(partners["items"][0]["partner_type"], "managed");
     // Both links are in the customers' audit trails.
@@ -92,14 +95,27 @@ async fn a_new_partner_signs_up_through_the_invitation_and_a_second_customer_lin
         let linked = trail["items"].as_array().unwrap().iter().find(|e| e["action"] == "partner_linked").cloned();
         assert_eq!(linked.expect("a partner_linked event")["subject"]["email"], partner_email.as_str());
     }
-    let again = app
+    // The same click again answers as the first did; another invitation of a linked partner
+    // is refused.
+    let same = app
         .post_json(
             "/partners/invitations",
             Some(&initech),
             &json!({"business_name": "Pat's", "email": partner_email, "partner_type": "managed"}),
         )
         .await;
+    assert_eq!(same.status(), 200);
+    assert_eq!(same.json::<Value>().await.unwrap(), linked);
+    let again = app
+        .post_json(
+            "/partners/invitations",
+            Some(&initech),
+            &json!({"business_name": "Pat's", "email": partner_email, "partner_type": "reseller"}),
+        )
+        .await;
     assert_eq!(again.status(), 409);
+    assert_eq!(again.json::<Value>().await.unwrap()["error"], "already_linked");
+    assert_eq!(app.emails_to(&partner_email).await.iter().filter(|e| e.subject.contains("also invited")).count(), 1);
     // A partner may not invite partners.
     let by_partner = app
         .post_json(

@@ -89,6 +89,7 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
         last_name: request.last_name.clone(),
         tokens_valid_after: 0,
         created_at: decided,
+        active_business: None,
     };
     let link = match (&request.invited_by, request.kind) {
         (Some(invited), AccountKind::Partner) => {

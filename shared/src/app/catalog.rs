@@ -1,7 +1,11 @@
 //! The product catalog: the Zscaler product families and their products, shipped as data
 //! (`shared/data/catalog.json`, loaded by the local stack at start and by
 //! `portal-admin seed-catalog` in a deployed stack), read by every signed-in user, and
-//! maintained by admins (add, rename, move, retire).
+//! maintained by admins (add, rename, move, retire). The product views read it from the
+//! function's memory ([`CatalogCache`]), at most once a minute.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
@@ -14,6 +18,74 @@ use crate::ports::{MAX_PAGE, Page};
 /// The most products the catalog holds: every customer's product views read all of it, and
 /// the API documents at most this many per list.
 pub const MAX_PRODUCTS: usize = 100;
+
+/// How long a function keeps the catalog in memory before reading it again.
+pub const CATALOG_TTL: Duration = Duration::from_secs(60);
+
+/// What time it is, for the cache (a test gives its own clock).
+pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
+
+/// The whole catalog as a function keeps it between requests: read at most once per
+/// time-to-live, so that a product view reads only the customer's own items. The catalog
+/// is tens of products that admins rarely change: a function that changes it forgets its
+/// copy at once; the others show the change within the time-to-live.
+pub struct CatalogCache {
+    ttl: Duration,
+    clock: Clock,
+    kept: Mutex<Option<(Instant, Arc<Vec<Product>>)>>,
+}
+
+impl CatalogCache {
+    /// A cache that keeps the catalog for `ttl`.
+    pub fn new(ttl: Duration) -> Self {
+        Self::with_clock(ttl, Arc::new(Instant::now))
+    }
+
+    /// A cache that reads the time from `clock`.
+    pub fn with_clock(ttl: Duration, clock: Clock) -> Self {
+        Self { ttl, clock, kept: Mutex::new(None) }
+    }
+
+    /// The kept catalog if it is younger than the time-to-live, else what `load` reads
+    /// (then kept). A failed read keeps nothing.
+    ///
+    /// # Errors
+    /// When `load` fails.
+    pub async fn get_or_load(
+        &self,
+        load: impl Future<Output = anyhow::Result<Vec<Product>>>,
+    ) -> anyhow::Result<Arc<Vec<Product>>> {
+        let now = (self.clock)();
+        if let Some((read_at, products)) = self.kept.lock().unwrap_or_else(PoisonError::into_inner).as_ref()
+            && now.saturating_duration_since(*read_at) < self.ttl
+        {
+            return Ok(products.clone());
+        }
+        let products = Arc::new(load.await?);
+        *self.kept.lock().unwrap_or_else(PoisonError::into_inner) = Some((now, products.clone()));
+        Ok(products)
+    }
+
+    /// Forgets the kept catalog (this function changed it).
+    pub fn forget(&self) {
+        *self.kept.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+impl Default for CatalogCache {
+    fn default() -> Self {
+        Self::new(CATALOG_TTL)
+    }
+}
+
+/// The whole catalog (retired products included), from this function's memory when it was
+/// read less than [`CATALOG_TTL`] ago.
+///
+/// # Errors
+/// `Unavailable` when the catalog has to be read and cannot be.
+pub async fn all_products(app: &App) -> Result<Arc<Vec<Product>>, AppError> {
+    Ok(app.catalog.get_or_load(app.store.all_products()).await?)
+}
 
 /// The catalog as shipped.
 pub const SHIPPED_CATALOG: &str = include_str!("../../data/catalog.json");
@@ -66,6 +138,7 @@ pub fn shipped_products() -> anyhow::Result<Vec<Product>> {
 #[tracing::instrument(name = "Seed the catalog", skip_all)]
 pub async fn seed(app: &App) -> anyhow::Result<usize> {
     let added = app.store.seed_catalog(&shipped_products()?).await?;
+    app.catalog.forget();
     tracing::info!(added, "Catalog seeded");
     Ok(added)
 }
@@ -136,6 +209,7 @@ pub async fn upsert(
         description: description.map(|d| d.as_ref().to_owned()),
     };
     let created = app.store.put_product(&product).await?;
+    app.catalog.forget();
     tracing::info!(created, retired = product.retired, "Product saved");
     Ok((product, created))
 }
@@ -143,8 +217,51 @@ pub async fn upsert(
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
     use super::*;
+
+    /// A clock that stands still until the test moves it.
+    fn manual_clock() -> (Clock, Arc<AtomicU64>) {
+        let start = Instant::now();
+        let elapsed_secs = Arc::new(AtomicU64::new(0));
+        let at = elapsed_secs.clone();
+        (Arc::new(move || start + Duration::from_secs(at.load(Ordering::SeqCst))), elapsed_secs)
+    }
+
+    #[tokio::test]
+    async fn the_catalog_is_read_once_a_minute_and_again_once_forgotten() {
+        // Arrange
+        let (clock, elapsed) = manual_clock();
+        let cache = CatalogCache::with_clock(CATALOG_TTL, clock);
+        let reads = AtomicUsize::new(0);
+        let load = || async {
+            reads.fetch_add(1, Ordering::SeqCst);
+            shipped_products()
+        };
+
+        // Act and assert: within the minute, from memory; at the minute, read again
+        cache.get_or_load(load()).await.unwrap();
+        elapsed.store(59, Ordering::SeqCst);
+        cache.get_or_load(load()).await.unwrap();
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+        elapsed.store(60, Ordering::SeqCst);
+        let products = cache.get_or_load(load()).await.unwrap();
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+        assert_eq!(products.len(), shipped_products().unwrap().len());
+        cache.forget();
+        cache.get_or_load(load()).await.unwrap();
+        assert_eq!(reads.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_keeps_nothing() {
+        let (clock, _) = manual_clock();
+        let cache = CatalogCache::with_clock(CATALOG_TTL, clock);
+        assert!(cache.get_or_load(async { anyhow::bail!("the table is away") }).await.is_err());
+        let products = cache.get_or_load(async { shipped_products() }).await.unwrap();
+        assert!(!products.is_empty());
+    }
 
     #[test]
     fn the_shipped_catalog_has_the_zscaler_families_and_unique_ids() {

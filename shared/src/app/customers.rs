@@ -114,7 +114,10 @@ pub struct ManagedCustomer {
 }
 
 /// The partner calling, itself (not impersonating anyone).
-fn partner(caller: &Caller) -> Result<&User, AppError> {
+///
+/// # Errors
+/// `Forbidden` for anyone else (handlers check it before they read a body).
+pub fn partner(caller: &Caller) -> Result<&User, AppError> {
     if caller.actor.is_some() || caller.user.role != Role::Partner {
         return Err(AppError::Forbidden);
     }
@@ -158,6 +161,7 @@ pub async fn create(app: &App, caller: &Caller, form: &CreateCustomerForm) -> Re
         last_name: valid.last_name.to_string(),
         tokens_valid_after: 0,
         created_at: created,
+        active_business: None,
     };
     let link = PartnerLink {
         customer_id: business.business_id.clone(),

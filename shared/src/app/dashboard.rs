@@ -1,6 +1,7 @@
-//! The partner dashboard's frame: which customer a request acts on ([`acting_business`]), a
-//! partner's customer list and its choice of active customer ("Make Business Active"), the
-//! Business Profile page (the landing page after login), and health checks.
+//! The partner dashboard's frame: which customer a request acts on ([`target`], with the
+//! partner's link checked alongside each request's own reads or in its write), a partner's
+//! customer list and its choice of active customer ("Make Business Active"), the Business
+//! Profile page (the landing page after login), and health checks.
 
 use serde::Deserialize;
 
@@ -10,12 +11,8 @@ use crate::domain::catalog::{Actor, CheckDate, HealthCheck, HealthCheckKind, Hea
 use crate::domain::fields::FieldErrors;
 use crate::domain::ids::BusinessId;
 use crate::domain::profile::{ActiveBusiness, BusinessProfile, ProfileEdit, ProfileForm};
-use crate::domain::records::{Invitation, InvitationStatus, PartnerLink};
+use crate::domain::records::{Invitation, PartnerLink};
 use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
-
-/// A rename updates the profile and each partner's side of its link in one transaction,
-/// which holds at most 100 writes.
-const MAX_RENAMED_LINKS: i32 = 99;
 
 fn no_active_business() -> AppError {
     AppError::conflict(
@@ -36,42 +33,63 @@ pub(crate) fn actor(caller: &Caller) -> Actor {
     }
 }
 
-/// The customer business a request acts on, and for a partner the link that allows it.
-pub(crate) struct Acting {
-    pub business_id: BusinessId,
-    pub link: Option<PartnerLink>,
+/// The customer business a request acts on, and the partner acting on it through their link
+/// (which must still exist: the link may have ended since the partner chose the customer).
+pub(crate) struct Target {
+    pub customer: BusinessId,
+    pub partner: Option<BusinessId>,
 }
 
-pub(crate) async fn acting(app: &App, caller: &Caller) -> Result<Acting, AppError> {
+/// The customer business that business-scoped routes act on: a customer's own; a partner
+/// user's active customer, as its user item (read to authenticate the request) says. No
+/// read: writes check the partner's link in their own transaction, reads alongside their
+/// own reads ([`linked`]).
+///
+/// # Errors
+/// `Conflict(no_active_business)` for a partner that has not chosen one; `Forbidden` for
+/// admins.
+pub(crate) fn target(caller: &Caller) -> Result<Target, AppError> {
     let user = &caller.user;
     match user.role {
-        Role::Customer => Ok(Acting { business_id: user.business_id.clone(), link: None }),
+        Role::Customer => Ok(Target { customer: user.business_id.clone(), partner: None }),
         Role::Partner => {
-            let active = app
-                .store
-                .get_active_business(&user.business_id, &user.user_id)
-                .await?
-                .ok_or_else(no_active_business)?;
-            // The link may have ended since the partner chose this customer.
-            let link = app
-                .store
-                .get_customer_link(&user.business_id, &active.business_id)
-                .await?
-                .ok_or(AppError::NotFound("business"))?;
-            Ok(Acting { business_id: active.business_id, link: Some(link) })
+            let customer = user.active_business.clone().ok_or_else(no_active_business)?;
+            Ok(Target { customer, partner: Some(user.business_id.clone()) })
         }
         Role::Admin => Err(AppError::Forbidden),
     }
 }
 
-/// The customer business that business-scoped routes act on: a customer's own; a partner's
-/// active customer, which must still be linked to it.
+/// Refuses callers that no business-scoped route serves (admins), before a body is read.
 ///
 /// # Errors
-/// `Conflict(no_active_business)` for a partner that has not chosen one; `NotFound` when the
-/// partner is no longer linked to it; `Forbidden` for admins.
-pub async fn acting_business(app: &App, caller: &Caller) -> Result<BusinessId, AppError> {
-    Ok(acting(app, caller).await?.business_id)
+/// `Forbidden` for admins.
+pub fn require_business_caller(caller: &Caller) -> Result<(), AppError> {
+    if caller.user.role == Role::Admin { Err(AppError::Forbidden) } else { Ok(()) }
+}
+
+/// For a partner, its side of the link to the customer it acts on (`NotFound` when the link
+/// is gone); nothing to check for a customer.
+///
+/// # Errors
+/// `NotFound` when the partner is no longer linked; `Unavailable` when it cannot be read.
+pub(crate) async fn linked(app: &App, target: &Target) -> Result<Option<PartnerLink>, AppError> {
+    match &target.partner {
+        None => Ok(None),
+        Some(partner) => Ok(Some(
+            app.store.get_customer_link(partner, &target.customer).await?.ok_or(AppError::NotFound("business"))?,
+        )),
+    }
+}
+
+/// A write that a partner's missing link or an unoffered product refused, as the caller
+/// sees it.
+pub(crate) fn refused(e: WriteError) -> AppError {
+    match e {
+        WriteError::Conflict(Conflict::NotLinked) => AppError::NotFound("business"),
+        WriteError::Conflict(Conflict::ProductNotOffered) => AppError::NotFound("product"),
+        e => e.into(),
+    }
 }
 
 // ---- customers and the active business ------------------------------------------------------
@@ -82,6 +100,7 @@ pub struct Customers {
     pub active: Option<BusinessId>,
 }
 
+/// One read: the caller's active customer is on its user item, read to authenticate it.
 #[tracing::instrument(name = "List a partner's customers", skip_all)]
 pub async fn list_customers(
     app: &App,
@@ -92,8 +111,7 @@ pub async fn list_customers(
     caller.require(Role::Partner)?;
     let partner = &caller.user.business_id;
     let page = app.store.list_customers(partner, cursor, limit.clamp(1, MAX_PAGE)).await??;
-    let active = app.store.get_active_business(partner, &caller.user.user_id).await?.map(|a| a.business_id);
-    Ok(Customers { page, active })
+    Ok(Customers { page, active: caller.user.active_business.clone() })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -103,7 +121,8 @@ pub struct ActiveBusinessForm {
 }
 
 /// "Make Business Active": from now on the partner user's business-scoped requests act on
-/// this customer, until it picks another (kept across logins).
+/// this customer, until it picks another (kept across logins). The link is read (for the
+/// answer) while the choice is written (only while they are linked).
 ///
 /// # Errors
 /// `NotFound` when the partner is not linked to that business (or it does not exist).
@@ -120,74 +139,109 @@ pub async fn set_active_business(
     }
     let customer = BusinessId::parse(raw).ok_or(AppError::NotFound("business"))?;
     let partner = &caller.user.business_id;
-    let link = app.store.get_customer_link(partner, &customer).await?.ok_or(AppError::NotFound("business"))?;
     let active = ActiveBusiness { user_id: caller.user.user_id.clone(), business_id: customer, chosen_at: now() };
-    match app.store.set_active_business(partner, &active).await {
-        Ok(()) => {
-            tracing::info!(business_id = %active.business_id, "Active business chosen");
-            Ok(link)
-        }
-        Err(WriteError::Conflict(Conflict::NotLinked)) => Err(AppError::NotFound("business")),
-        Err(e) => Err(e.into()),
+    let (link, chosen) = tokio::join!(
+        app.store.get_customer_link(partner, &active.business_id),
+        app.store.set_active_business(partner, &active)
+    );
+    match chosen {
+        Ok(()) => {}
+        Err(WriteError::Conflict(Conflict::NotLinked)) => return Err(AppError::NotFound("business")),
+        Err(e) => return Err(e.into()),
     }
+    // Linked when the choice was written; a read that ran before a link was made misses it.
+    let link = match link? {
+        Some(link) => link,
+        None => {
+            app.store.get_customer_link(partner, &active.business_id).await?.ok_or(AppError::NotFound("business"))?
+        }
+    };
+    tracing::info!(business_id = %active.business_id, "Active business chosen");
+    Ok(link)
 }
 
 // ---- business profile -----------------------------------------------------------------------
 
-/// The Business Profile page: the profile and its "My Partner" section.
+/// The Business Profile page: the profile and, for the customer itself, its "My Partner"
+/// section (a partner does not see the customer's other partners or the addresses it
+/// invited).
 pub struct ProfileView {
     pub profile: BusinessProfile,
+    pub my_partner: Option<MyPartner>,
+}
+
+/// The customer's partners, and its pending invitations among the newest, newest first.
+pub struct MyPartner {
     pub partners: Vec<PartnerLink>,
     pub invitations: Vec<Invitation>,
 }
 
-async fn profile_view(app: &App, business: &BusinessId) -> Result<ProfileView, AppError> {
-    let profile = app.store.get_profile(business).await?.ok_or(AppError::NotFound("business"))?;
-    let partners = app.store.list_partners(business, None, MAX_PAGE).await??.items;
-    let invitations = app
-        .store
-        .list_invitations(business, None, MAX_PAGE)
-        .await??
-        .items
-        .into_iter()
-        .filter(|i| i.status == InvitationStatus::Pending)
-        .collect();
-    Ok(ProfileView { profile, partners, invitations })
+/// The profile, and for a customer its "My Partner" section, read together (and, for a
+/// partner, its link with them).
+async fn profile_view(app: &App, target: &Target) -> Result<ProfileView, AppError> {
+    let business = &target.customer;
+    let (profile, my_partner) = if target.partner.is_some() {
+        let (_, profile) = tokio::try_join!(linked(app, target), async { Ok(app.store.get_profile(business).await?) })?;
+        (profile, None)
+    } else {
+        let (profile, partners, invitations) = tokio::try_join!(
+            async { Ok::<_, AppError>(app.store.get_profile(business).await?) },
+            async { Ok(app.store.list_partners(business, None, MAX_PAGE).await??.items) },
+            async { Ok(app.store.pending_invitations(business, MAX_PAGE).await?) },
+        )?;
+        (profile, Some(MyPartner { partners, invitations }))
+    };
+    Ok(ProfileView { profile: profile.ok_or(AppError::NotFound("business"))?, my_partner })
 }
 
+/// The Business Profile page: one wave of reads after the caller's own.
 #[tracing::instrument(name = "Read a business profile", skip_all)]
 pub async fn get_profile(app: &App, caller: &Caller) -> Result<ProfileView, AppError> {
-    let business = acting_business(app, caller).await?;
-    profile_view(app, &business).await
+    profile_view(app, &target(caller)?).await
 }
 
-/// Saves every section of the profile if nobody saved since the client read `version`.
+/// Every partner of the customer (for a rename), page by page.
+async fn all_partners(app: &App, business: &BusinessId) -> Result<Vec<BusinessId>, AppError> {
+    let mut partners = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = app.store.list_partners(business, cursor.as_deref(), MAX_PAGE).await??;
+        partners.extend(page.items.into_iter().map(|l| l.partner_id));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(partners),
+        }
+    }
+}
+
+/// Saves every section of the profile if nobody saved since the client read `version`. A
+/// new name reaches every partner's customer list, however many partners there are.
 ///
 /// # Errors
 /// `Validation` naming each wrong field; `Conflict(version_conflict)` when someone else
 /// saved first (the client reloads and edits again).
 #[tracing::instrument(name = "Edit a business profile", skip_all)]
 pub async fn update_profile(app: &App, caller: &Caller, form: &ProfileForm) -> Result<ProfileView, AppError> {
-    let business = acting_business(app, caller).await?;
+    let target = target(caller)?;
+    let business = &target.customer;
     let (expected, edit) = <(u64, ProfileEdit)>::try_from(form)?;
-    let current = app.store.get_profile(&business).await?.ok_or(AppError::NotFound("business"))?;
+    let (_, current) = tokio::try_join!(linked(app, &target), async { Ok(app.store.get_profile(business).await?) })?;
+    let current = current.ok_or(AppError::NotFound("business"))?;
     if current.version != expected {
         return Err(version_conflict(current.version));
     }
-    // A new name is shown in the partners' customer lists too.
-    let partners: Vec<BusinessId> = if current.name == edit.name || current.kind != AccountKind::Customer {
-        Vec::new()
-    } else {
-        let page = app.store.list_partners(&business, None, MAX_RENAMED_LINKS).await??;
-        page.items.into_iter().map(|l| l.partner_id).collect()
-    };
-    match app.store.update_profile(&business, expected, &edit, &caller.user.user_id, &partners).await {
+    // A new name is shown in the partners' customer lists too (and given again when an
+    // earlier rename did not reach every one of them).
+    let renamed = current.name != edit.name || current.links_behind();
+    let partners =
+        if renamed && current.kind == AccountKind::Customer { all_partners(app, business).await? } else { Vec::new() };
+    match app.store.update_profile(business, expected, &edit, &caller.user.user_id, &partners).await {
         Ok(()) => {
             tracing::info!(business_id = %business, version = expected + 1, "Business profile saved");
-            profile_view(app, &business).await
+            profile_view(app, &target).await
         }
         Err(WriteError::Conflict(Conflict::VersionConflict)) => {
-            let now = app.store.get_profile(&business).await?.map_or(expected + 1, |p| p.version);
+            let now = app.store.get_profile(business).await?.map_or(expected + 1, |p| p.version);
             Err(version_conflict(now))
         }
         Err(WriteError::Conflict(Conflict::PartnersChanged)) => Err(AppError::conflict(
@@ -220,19 +274,26 @@ pub async fn list_health_checks(
     cursor: Option<&str>,
     limit: i32,
 ) -> Result<Page<HealthCheck>, AppError> {
-    let business = if caller.user.role == Role::Admin {
+    let limit = limit.clamp(1, MAX_PAGE);
+    if caller.user.role == Role::Admin {
         let raw = business_id.ok_or_else(|| {
             AppError::BadRequest("Admins choose the customer with ?business_id=<business id>.".into())
         })?;
         let id = BusinessId::parse(raw).ok_or(AppError::NotFound("business"))?;
-        app.store.get_business(&id).await?.ok_or(AppError::NotFound("business"))?;
-        id
-    } else {
-        // `business_id` is an admin's choice only; a customer or partner always reads the
-        // business it acts on, whatever the query says.
-        acting_business(app, caller).await?
-    };
-    Ok(app.store.list_health_checks(&business, cursor, limit.clamp(1, MAX_PAGE)).await??)
+        let (business, page) =
+            tokio::try_join!(async { Ok::<_, AppError>(app.store.get_business(&id).await?) }, async {
+                Ok(app.store.list_health_checks(&id, cursor, limit).await??)
+            },)?;
+        business.ok_or(AppError::NotFound("business"))?;
+        return Ok(page);
+    }
+    // `business_id` is an admin's choice only; a customer or partner always reads the
+    // business it acts on, whatever the query says.
+    let target = target(caller)?;
+    let (_, page) = tokio::try_join!(linked(app, &target), async {
+        Ok(app.store.list_health_checks(&target.customer, cursor, limit).await??)
+    })?;
+    Ok(page)
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -30,16 +30,18 @@ use crate::config::Config;
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::fields::FieldErrors;
 use crate::domain::records::User;
-use crate::ports::{BadCursor, EmailSender, IdentityProvider, Store, TokenError, TokenVerifier, WriteError};
+use crate::ports::{BadCursor, EmailSender, IdentityProvider, Quota, Store, TokenError, TokenVerifier, WriteError};
 
 /// Everything a handler needs, built once per cold start and shared by every invocation:
-/// the configuration and the ports the use cases call.
+/// the configuration, the ports the use cases call, and what the function keeps in memory
+/// between invocations (the catalog).
 pub struct App {
     pub config: Config,
     pub store: Arc<dyn Store>,
     pub identity: Arc<dyn IdentityProvider>,
     pub mailer: Arc<dyn EmailSender>,
     pub verifier: Arc<dyn TokenVerifier>,
+    pub catalog: catalog::CatalogCache,
 }
 
 impl App {
@@ -64,6 +66,7 @@ impl App {
             identity: Arc::new(identity),
             mailer: Arc::new(mailer),
             verifier: Arc::new(verifier),
+            catalog: catalog::CatalogCache::default(),
         }
     }
 
@@ -195,6 +198,13 @@ pub struct Limit {
     pub name: &'static str,
     pub max: i64,
     pub window_secs: i64,
+}
+
+impl Limit {
+    /// This limit for `key`, as a quota a write takes one from in its own transaction.
+    pub fn quota(&self, key: &str) -> Quota {
+        Quota { bucket: format!("{}#{key}", self.name), max: self.max, window_secs: self.window_secs }
+    }
 }
 
 /// Counts a hit on every limit and refuses once any is over.

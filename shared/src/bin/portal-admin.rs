@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
         last_name: args.get(3).cloned().unwrap_or_else(|| "Admin".into()),
         tokens_valid_after: 0,
         created_at: time::OffsetDateTime::now_utc(),
+        active_business: None,
     };
     app.store.create_user(&user, None).await.context("The email already has an account")?;
     app.store.register_admin(&user).await?;

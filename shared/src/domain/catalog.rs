@@ -253,15 +253,45 @@ pub struct ProductState {
     /// then on it is on the "Zscaler Products Request" page.
     #[serde(with = "time::serde::rfc3339::option", default)]
     pub listed_at: Option<OffsetDateTime>,
+    /// The latest events, oldest first: at most [`HISTORY_CHUNK`] of them. When it is full,
+    /// the next event moves it to `history_earlier` and starts a new one, so the item holds
+    /// at most twice that many events however often the product changes (an item has a
+    /// size limit; a list that grows with each action would reach it).
     #[serde(default)]
     pub history: Vec<ProductEvent>,
+    /// The chunk of events before `history`, oldest first.
+    #[serde(default)]
+    pub history_earlier: Vec<ProductEvent>,
 }
+
+/// The most events a product's current history chunk holds (see [`ProductState::history`]);
+/// also how many of the latest events the request page shows.
+pub const HISTORY_CHUNK: usize = 50;
 
 impl ProductState {
     pub fn requested(&self) -> bool {
         self.requested_at.is_some()
     }
+
+    /// The latest `n` events (at most [`HISTORY_CHUNK`] are always kept), oldest first.
+    pub fn latest_history(&self, n: usize) -> Vec<&ProductEvent> {
+        let all: Vec<&ProductEvent> = self.history_earlier.iter().chain(&self.history).collect();
+        all[all.len().saturating_sub(n)..].to_vec()
+    }
+
+    /// Appends an event the way the store does: into the current chunk, or, when it is full,
+    /// into a new chunk after moving the full one to `history_earlier`.
+    pub fn record(&mut self, event: ProductEvent) {
+        if self.history.len() >= HISTORY_CHUNK {
+            self.history_earlier = std::mem::take(&mut self.history);
+        }
+        self.history.push(event);
+    }
 }
+
+/// How long a quote request stays open: until then, asking again for a quote on the same
+/// product of the same customer answers with the open one (and emails nobody).
+pub const QUOTE_OPEN_DAYS: i64 = 7;
 
 /// The two health checks a customer business has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -396,6 +426,33 @@ mod tests {
     fn a_stored_priority_out_of_range_does_not_deserialize() {
         assert!(serde_json::from_value::<Priority>(json!(3)).is_ok());
         assert!(serde_json::from_value::<Priority>(json!(9)).is_err());
+    }
+
+    fn event(n: u8) -> ProductEvent {
+        ProductEvent {
+            action: ProductAction::PrioritySet,
+            priority: Priority::try_from(n % 5 + 1).ok(),
+            by: Actor {
+                user_id: UserId::parse("u").unwrap(),
+                name: format!("event {n}"),
+                role: Role::Partner,
+                business_id: BusinessId::parse("b").unwrap(),
+            },
+            at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_history_keeps_at_most_two_chunks_and_always_the_latest_chunk_of_events() {
+        let mut state = ProductState::default();
+        for n in 0..=255u8 {
+            state.record(event(n));
+            assert!(state.history.len() + state.history_earlier.len() <= 2 * HISTORY_CHUNK);
+            let latest: Vec<&str> = state.latest_history(HISTORY_CHUNK).iter().map(|e| e.by.name.as_str()).collect();
+            let first = (usize::from(n) + 1).saturating_sub(HISTORY_CHUNK);
+            let expected: Vec<String> = (first..=usize::from(n)).map(|i| format!("event {i}")).collect();
+            assert_eq!(latest, expected);
+        }
     }
 
     #[test]

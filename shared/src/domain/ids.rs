@@ -67,9 +67,24 @@ id_type!(
     OutboxId
 );
 
+impl InvitationId {
+    /// A fresh id that sorts after every id made before it (a UUID v7: its leading bits are
+    /// the time in milliseconds), so a customer's invitations are listed newest first by key.
+    pub fn time_ordered() -> Self {
+        Self(uuid::Uuid::now_v7().to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_ordered_invitation_ids_sort_in_the_order_they_were_made() {
+        let ids: Vec<InvitationId> = (0..50).map(|_| InvitationId::time_ordered()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        assert!(ids.iter().all(|id| InvitationId::parse(id.as_ref()).is_some()));
+    }
 
     #[test]
     fn ids_from_paths_must_look_like_ids() {

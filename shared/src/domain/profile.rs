@@ -60,6 +60,19 @@ pub struct BusinessProfile {
     pub updated_by: Option<UserId>,
     #[serde(with = "time::serde::rfc3339::option", default)]
     pub updated_at: Option<OffsetDateTime>,
+    /// The version whose name every partner's side of the links carries. A rename reaches
+    /// up to 99 links in the transaction that saves the profile and the others just after
+    /// it; while this is behind `version`, the next save gives every link the name again.
+    /// Absent: every link carries the name.
+    #[serde(default)]
+    pub links_version: Option<u64>,
+}
+
+impl BusinessProfile {
+    /// Whether some partner's side of a link may still show an older name.
+    pub fn links_behind(&self) -> bool {
+        self.links_version.is_some_and(|v| v < self.version)
+    }
 }
 
 /// The editable sections of a profile, validated.

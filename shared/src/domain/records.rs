@@ -82,6 +82,11 @@ pub struct User {
     pub tokens_valid_after: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// For a partner user, the customer it works on ("Make Business Active"), kept across
+    /// logins. On the user's item, so that the read that authenticates every request also
+    /// says which customer the request acts on; the link is still checked each time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_business: Option<BusinessId>,
 }
 
 /// A customer or partner company.
@@ -156,8 +161,23 @@ pub struct Invitation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "owner", rename_all = "snake_case")]
 pub enum EmailOwner {
-    Request { request_id: RequestId },
-    User { user_id: UserId },
+    Request {
+        request_id: RequestId,
+    },
+    User {
+        user_id: UserId,
+        /// The user's business, so that a user and its business can be read together from
+        /// an address (absent on markers written before it was recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        business_id: Option<BusinessId>,
+    },
+}
+
+impl EmailOwner {
+    /// The marker of an address held by `user`.
+    pub fn user(user: &User) -> Self {
+        Self::User { user_id: user.user_id.clone(), business_id: Some(user.business_id.clone()) }
+    }
 }
 
 /// A link token as stored: its hash is the key; this is what it grants.

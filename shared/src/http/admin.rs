@@ -1,4 +1,5 @@
-//! Handlers only admins may use (the use cases check the role): "Pending Approvals" (count,
+//! Handlers only admins may use (the use cases check the role, and a handler that reads a
+//! body checks it before, so that a stranger learns nothing from a 400): "Pending Approvals" (count,
 //! list, approve, reject), writing a business's health checks, maintaining the catalog, and
 //! the emails that could not be sent (`GET /admin/outbox?status=dead`), and the business
 //! directory (search by name, one business's details).
@@ -108,6 +109,7 @@ pub async fn approve(app: &App, req: Request) -> Answer {
 pub async fn reject(app: &App, req: Request) -> Answer {
     respond("reject", &req, async {
         let caller = caller(app, &req).await?;
+        caller.require(Role::Admin)?;
         let form: RejectForm = read_body(&req)?;
         let rejected = approvals::reject(app, &caller, &path_param(&req, "request_id"), &form).await?;
         ok(&Decision { request_id: rejected.request_id, status: RequestStatus::Rejected, user_id: None })
@@ -118,6 +120,7 @@ pub async fn reject(app: &App, req: Request) -> Answer {
 pub async fn upsert_health_check(app: &App, req: Request) -> Answer {
     respond("upsert-health-check", &req, async {
         let caller = caller(app, &req).await?;
+        caller.require(Role::Admin)?;
         let form: HealthCheckForm = read_body(&req)?;
         let (business, kind) = (path_param(&req, "business_id"), path_param(&req, "kind"));
         let check = dashboard::upsert_health_check(app, &caller, &business, &kind, &form).await?;
@@ -129,6 +132,7 @@ pub async fn upsert_health_check(app: &App, req: Request) -> Answer {
 pub async fn upsert_product(app: &App, req: Request) -> Answer {
     respond("upsert-product", &req, async {
         let caller = caller(app, &req).await?;
+        caller.require(Role::Admin)?;
         let form: catalog::ProductForm = read_body(&req)?;
         let (product, created) = catalog::upsert(app, &caller, &path_param(&req, "product_id"), &form).await?;
         let status = if created { StatusCode::CREATED } else { StatusCode::OK };

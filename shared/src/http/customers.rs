@@ -52,6 +52,7 @@ struct ImpersonationStarted<'a> {
 pub async fn create_customer(app: &App, req: Request) -> Answer {
     respond("create-customer", &req, async {
         let caller = caller(app, &req).await?;
+        customers::partner(&caller)?;
         let form: CreateCustomerForm = read_body(&req)?;
         let customer = customers::create(app, &caller, &form).await?;
         created(&CustomerView::from(&customer))
@@ -72,6 +73,7 @@ pub async fn get_customer(app: &App, req: Request) -> Answer {
 pub async fn update_customer(app: &App, req: Request) -> Answer {
     respond("update-customer", &req, async {
         let caller = caller(app, &req).await?;
+        customers::partner(&caller)?;
         let form: UpdateCustomerForm = read_body(&req)?;
         let customer = customers::update(app, &caller, &path_param(&req, "business_id"), &form).await?;
         ok(&CustomerView::from(&customer))

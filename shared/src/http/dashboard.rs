@@ -9,12 +9,12 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::edge::{
-    Answer, Listing, caller, created, json_response, limit, method_not_allowed, ok, path_param, query, read_body,
+    Answer, Listing, caller, client_ip, json_response, limit, method_not_allowed, ok, path_param, query, read_body,
     respond,
 };
 use super::partners::PartnerView;
 use crate::app::dashboard::{self, ActiveBusinessForm, ProfileView};
-use crate::app::dashboard_products::{self, BusinessProduct, NoteForm, PriorityForm, QuoteForm, Requested};
+use crate::app::dashboard_products::{self, BusinessProduct, NoteForm, PriorityForm, QuoteForm, Quoted, Requested};
 use crate::app::{App, audit, catalog};
 use crate::domain::account::{PartnerType, Role};
 use crate::domain::catalog::{
@@ -76,6 +76,7 @@ pub async fn list_customers(app: &App, req: Request) -> Answer {
 pub async fn set_active_business(app: &App, req: Request) -> Answer {
     respond("set-active-business", &req, async {
         let caller = caller(app, &req).await?;
+        caller.require(Role::Partner)?;
         let form: ActiveBusinessForm = read_body(&req)?;
         let link = dashboard::set_active_business(app, &caller, &form).await?;
         ok(&ActiveBusinessView { business_id: link.customer_id, business_name: link.customer_name, active: true })
@@ -102,7 +103,8 @@ struct MyPartner {
     invitations: Vec<ProfileInvitation>,
 }
 
-/// The Business Profile page.
+/// The Business Profile page. `my_partner` is the customer's own: `null` when a partner
+/// reads it (a partner does not see the customer's other partners or whom it invited).
 #[derive(Debug, Serialize)]
 struct ProfileAnswer {
     business_id: BusinessId,
@@ -116,7 +118,7 @@ struct ProfileAnswer {
     version: u64,
     #[serde(with = "time::serde::rfc3339::option")]
     updated_at: Option<OffsetDateTime>,
-    my_partner: MyPartner,
+    my_partner: Option<MyPartner>,
 }
 
 impl From<ProfileView> for ProfileAnswer {
@@ -133,9 +135,9 @@ impl From<ProfileView> for ProfileAnswer {
             contacts: p.contacts,
             version: p.version,
             updated_at: p.updated_at,
-            my_partner: MyPartner {
-                partners: view.partners.iter().map(PartnerView::from).collect(),
-                invitations: view
+            my_partner: view.my_partner.map(|mine| MyPartner {
+                partners: mine.partners.iter().map(PartnerView::from).collect(),
+                invitations: mine
                     .invitations
                     .iter()
                     .map(|i: &Invitation| ProfileInvitation {
@@ -146,7 +148,7 @@ impl From<ProfileView> for ProfileAnswer {
                         created_at: i.created_at,
                     })
                     .collect(),
-            },
+            }),
         }
     }
 }
@@ -156,7 +158,10 @@ pub async fn business_profile(app: &App, req: Request) -> Answer {
         let caller = caller(app, &req).await?;
         let view = match *req.method() {
             Method::GET | Method::HEAD => dashboard::get_profile(app, &caller).await?,
-            Method::PUT => dashboard::update_profile(app, &caller, &read_body(&req)?).await?,
+            Method::PUT => {
+                dashboard::require_business_caller(&caller)?;
+                dashboard::update_profile(app, &caller, &read_body(&req)?).await?
+            }
             _ => return method_not_allowed(),
         };
         ok(&ProfileAnswer::from(view))
@@ -256,6 +261,7 @@ pub async fn business_products(app: &App, req: Request) -> Answer {
 pub async fn set_product_note(app: &App, req: Request) -> Answer {
     respond("set-product-note", &req, async {
         let caller = caller(app, &req).await?;
+        caller.require(Role::Partner)?;
         let form: NoteForm = read_body(&req)?;
         let product_id = path_param(&req, "product_id");
         let note = dashboard_products::set_note(app, &caller, &product_id, &form).await?;
@@ -267,6 +273,7 @@ pub async fn set_product_note(app: &App, req: Request) -> Answer {
 pub async fn set_product_priority(app: &App, req: Request) -> Answer {
     respond("set-product-priority", &req, async {
         let caller = caller(app, &req).await?;
+        caller.require(Role::Partner)?;
         let form: PriorityForm = read_body(&req)?;
         let product_id = path_param(&req, "product_id");
         let priority = match dashboard_products::set_priority(app, &caller, &product_id, &form).await? {
@@ -358,7 +365,7 @@ impl ProductRequestView {
                 requested_at: s.quote_at,
             }),
             // The latest MAX_HISTORY events, oldest first (infra/openapi.yaml documents the bound).
-            history: s.history.iter().skip(s.history.len().saturating_sub(MAX_HISTORY)).map(EventView::from).collect(),
+            history: s.latest_history(MAX_HISTORY).into_iter().map(EventView::from).collect(),
         }
     }
 }
@@ -388,16 +395,25 @@ pub async fn product_requests(app: &App, req: Request) -> Answer {
 pub async fn request_quote(app: &App, req: Request) -> Answer {
     respond("request-quote", &req, async {
         let caller = caller(app, &req).await?;
+        caller.require(Role::Partner)?;
         let form: QuoteForm = read_body(&req)?;
-        let quote = dashboard_products::request_quote(app, &caller, &path_param(&req, "product_id"), &form).await?;
-        created(&QuoteView {
-            quote_id: quote.quote_id,
-            product_id: quote.product_id,
-            status: quote.status,
-            message: quote.message,
-            requested_by: ActorView::from(&quote.by),
-            created_at: quote.created_at,
-        })
+        let product = path_param(&req, "product_id");
+        let (quote, quoted) =
+            dashboard_products::request_quote(app, &caller, &product, &form, &client_ip(&req)).await?;
+        // A quote on the product that is still open answers 200 with that one (a second
+        // click emails nobody); a new one is 201.
+        let status = if quoted == Quoted::Now { StatusCode::CREATED } else { StatusCode::OK };
+        Ok(json_response(
+            status,
+            &QuoteView {
+                quote_id: quote.quote_id,
+                product_id: quote.product_id,
+                status: quote.status,
+                message: quote.message,
+                requested_by: ActorView::from(&quote.by),
+                created_at: quote.created_at,
+            },
+        ))
     })
     .await
 }

@@ -2,19 +2,23 @@
 //! linked to, and the invitations it sent (list, resend, revoke).
 
 use lambda_http::Request;
+use lambda_http::http::StatusCode;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::edge::{Answer, Listing, caller, created, limit, ok, path_param, query, read_body, respond};
+use super::edge::{
+    Answer, Listing, caller, client_ip, json_response, limit, ok, path_param, query, read_body, respond,
+};
 use crate::app::App;
 use crate::app::partners::{self, InviteForm, InviteOutcome};
-use crate::domain::account::PartnerType;
+use crate::domain::account::{PartnerType, Role};
 use crate::domain::ids::{BusinessId, InvitationId};
 use crate::domain::records::{Invitation, PartnerLink};
 use crate::domain::token::TokenPurpose;
 
 /// What became of an invitation: `sent` (a "Sign Up Now" email), `linked` (the partner had an
-/// account and is linked at once), `revoked`.
+/// account and is linked at once), `revoked`. Inviting an address again while its invitation
+/// is pending (a double click) answers 200 with that invitation, `sent`, and sends nothing.
 #[derive(Debug, Serialize)]
 struct InvitationOutcome {
     invitation_id: InvitationId,
@@ -77,10 +81,16 @@ impl From<&Invitation> for InvitationView {
 pub async fn invite_partner(app: &App, req: Request) -> Answer {
     respond("invite-partner", &req, async {
         let caller = caller(app, &req).await?;
+        caller.require(Role::Customer)?;
         let form: InviteForm = read_body(&req)?;
-        let (invitation_id, outcome) = partners::invite(app, &caller, &form).await?;
-        let status = if outcome == InviteOutcome::Linked { "linked" } else { "sent" };
-        created(&InvitationOutcome { invitation_id, status })
+        let (invitation_id, outcome) = partners::invite(app, &caller, &form, &client_ip(&req)).await?;
+        let (code, status) = match outcome {
+            InviteOutcome::Sent => (StatusCode::CREATED, "sent"),
+            InviteOutcome::Linked => (StatusCode::CREATED, "linked"),
+            InviteOutcome::AlreadyPending => (StatusCode::OK, "sent"),
+            InviteOutcome::AlreadyLinked => (StatusCode::OK, "linked"),
+        };
+        Ok(json_response(code, &InvitationOutcome { invitation_id, status }))
     })
     .await
 }
@@ -106,7 +116,7 @@ pub async fn list_invitations(app: &App, req: Request) -> Answer {
 pub async fn resend_invitation(app: &App, req: Request) -> Answer {
     respond("resend-invitation", &req, async {
         let caller = caller(app, &req).await?;
-        let invitation = partners::resend(app, &caller, &path_param(&req, "invitation_id")).await?;
+        let invitation = partners::resend(app, &caller, &path_param(&req, "invitation_id"), &client_ip(&req)).await?;
         ok(&InvitationOutcome { invitation_id: invitation.invitation_id, status: "sent" })
     })
     .await

@@ -2,8 +2,11 @@
 
 moto's backends are not thread-safe: two DynamoDB transactions at once can fail inside the
 emulator ("dictionary changed size during iteration") and come back as an HTML 500 page,
-which the SDK reports as an unhandled error and the portal as a 503. Real DynamoDB has no
-such failure, so the local stack must not either. This runs the same application as
+which the SDK reports as an unhandled error and the portal as a 503; and moto checks and
+applies a transaction item by item, rolling a failed one back to a copy taken before it
+started, so two concurrent writes could both pass their conditions or undo each other.
+DynamoDB applies each conditional write and transaction atomically, so the local stack must
+too. This runs the same application as
 `moto_server`, on the same threaded server (so a slow or idle connection blocks nobody),
 with every request handled under one lock. The Python GIL left moto no real parallelism to
 lose.

@@ -248,6 +248,7 @@ pub async fn seed_admin(app: &App, email: &str, password: &str) -> anyhow::Resul
         last_name: "Admin".into(),
         tokens_valid_after: 0,
         created_at: time::OffsetDateTime::now_utc(),
+        active_business: None,
     };
     match app.store.create_user(&user, None).await {
         Ok(()) => app.store.register_admin(&user).await,

@@ -21,8 +21,9 @@ pub use console::{BusinessDirectory, Sessions};
 pub use identity::{CreateUserError, IdentityProvider, LoginError, Refreshed, Tokens};
 pub use mail::{Email, EmailSender};
 pub use store::{
-    Accounts, ActiveBusinesses, Admins, AuditTrail, Catalog, CustomerProducts, HealthChecks, Impersonations,
-    LinkTokens, ManagedCustomers, Outbox, Partners, Profiles, RateLimits, SignUpRequests, Store,
+    Accounts, ActiveBusinesses, Admins, AuditTrail, Catalog, CustomerProducts, HealthChecks, Impersonations, Invitee,
+    LinkTokens, ManagedCustomers, Outbox, Partners, Profiles, QuoteOutcome, RateLimits, RequestOutcome, SignUpRequests,
+    Store,
 };
 
 /// The most items one page of a listing holds, and the page size the store reads whole
@@ -72,12 +73,18 @@ pub enum Conflict {
     /// The invitation is not pending (accepted, linked or revoked).
     #[error("the invitation is not pending")]
     InvitationNotPending,
+    /// A pending invitation of the customer (whose link has not expired) holds the address.
+    #[error("an invitation to this address is pending")]
+    InvitationPending,
     /// The customer had already requested the product.
     #[error("the product was already requested")]
     AlreadyRequested,
     /// The customer has not requested the product.
     #[error("the product is not requested")]
     NotRequested,
+    /// A quote request on the product is still open.
+    #[error("a quote request on the product is open")]
+    QuoteOpen,
     /// The impersonation session had already ended.
     #[error("the impersonation had already ended")]
     AlreadyEnded,
@@ -90,6 +97,9 @@ pub enum Conflict {
     /// The partner and the customer are not linked.
     #[error("the businesses are not linked")]
     NotLinked,
+    /// The product is not in the catalog, or retired.
+    #[error("the product is not offered")]
+    ProductNotOffered,
     /// The business is not a customer (or does not exist).
     #[error("no such customer")]
     NotACustomer,
@@ -111,12 +121,30 @@ pub enum Conflict {
     /// A partner's side of a link that a rename changes is gone.
     #[error("the partners changed meanwhile")]
     PartnersChanged,
+    /// A product's current history chunk is full: the event starts a new one.
+    #[error("the history chunk is full")]
+    HistoryFull,
+    /// A quota of the write is used up for its window.
+    #[error("a rate limit is reached")]
+    RateLimited,
     /// An item that must be new exists already (an id was reused).
     #[error("the item exists already")]
     Duplicate,
     /// An item that the write changes does not exist.
     #[error("the item does not exist")]
     Missing,
+}
+
+/// A fixed-window allowance that a write takes one from, in its own transaction: at most
+/// `max` writes per `window_secs` (windows aligned to the Unix epoch) for `bucket` (a
+/// limit's name and its key, such as `invite-recipient#pat@example.com`). A write whose quota
+/// is used up fails with `RateLimited` and takes nothing; a write that fails for another
+/// reason takes nothing either.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quota {
+    pub bucket: String,
+    pub max: i64,
+    pub window_secs: i64,
 }
 
 /// Why a conditional write did not happen.

@@ -10,7 +10,7 @@
 use async_trait::async_trait;
 
 use super::console::{BusinessDirectory, Sessions};
-use super::{Listing, WriteError};
+use super::{Listing, Quota, WriteError};
 use crate::domain::account::UserStatus;
 use crate::domain::catalog::{
     Actor, HealthCheck, Note, Priority, Product, ProductEvent, ProductId, ProductState, Quote,
@@ -123,7 +123,7 @@ pub trait Accounts: Send + Sync {
     /// The user holding an email, if a user (not a request) holds it.
     async fn user_by_email(&self, email: &str) -> anyhow::Result<Option<User>> {
         match self.email_owner(email).await? {
-            Some(EmailOwner::User { user_id }) => self.get_user(&user_id).await,
+            Some(EmailOwner::User { user_id, .. }) => self.get_user(&user_id).await,
             _ => Ok(None),
         }
     }
@@ -155,8 +155,8 @@ pub trait Accounts: Send + Sync {
 pub trait Admins: Send + Sync {
     async fn register_admin(&self, user: &User) -> anyhow::Result<()>;
 
-    /// The admins' user ids (at most `limit`).
-    async fn admin_ids(&self, limit: i32) -> anyhow::Result<Vec<UserId>>;
+    /// The admins' email addresses (at most `limit`), in one read.
+    async fn admin_addresses(&self, limit: i32) -> anyhow::Result<Vec<String>>;
 }
 
 /// Email-link tokens, by hash.
@@ -175,34 +175,79 @@ pub trait LinkTokens: Send + Sync {
     async fn release_token(&self, hash: &TokenHash) -> anyhow::Result<()>;
 }
 
+/// What inviting an address needs to know.
+#[derive(Debug, Clone)]
+pub struct Invitee {
+    /// The inviting customer's business.
+    pub customer: Option<Business>,
+    /// The account holding the address, if a user holds it, and its business.
+    pub account: Option<(User, Option<Business>)>,
+}
+
 /// Partner links and a customer's invitations of partners.
+///
+/// While an invitation is pending, a marker holds its address for the customer (one
+/// pending invitation per customer and address; written and freed in the transactions that
+/// create, resend, accept, link or revoke, and taken over once the invitation's link has
+/// expired).
 #[async_trait]
 pub trait Partners: Send + Sync {
-    /// Stores an invitation (to an address without an account) and its email.
-    async fn create_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError>;
+    /// The customer's business and the account holding `email` (with its business), in one
+    /// read when no user holds the address and two when one does.
+    async fn invitee(&self, customer: &BusinessId, email: &str) -> anyhow::Result<Invitee>;
+
+    /// Stores an invitation (to an address without an account) holding its address, with
+    /// its email and audit event, and takes one from each quota, all or nothing.
+    /// `InvitationPending` when a pending invitation of the customer holds the address,
+    /// `RateLimited` when a quota is used up.
+    async fn create_invitation(
+        &self,
+        invitation: &Invitation,
+        outbox: &OutboxMessage,
+        audit: &AuditEvent,
+        quotas: &[Quota],
+    ) -> Result<(), WriteError>;
+
+    /// The customer's pending invitation that holds `email`, if any.
+    async fn pending_invitation(&self, customer: &BusinessId, email: &str) -> anyhow::Result<Option<InvitationId>>;
 
     /// Links a partner that has an account to the customer (both sides of the link), with
-    /// the invitation as `linked`, the email and the audit events, all or nothing.
-    /// `AlreadyLinked` when they were linked already.
+    /// the invitation as `linked`, the email and the audit events, freeing the address's
+    /// pending invitation marker, and takes one from each quota, all or nothing.
+    /// `AlreadyLinked` when they were linked already, `RateLimited` when a quota is used up.
     async fn link_existing_partner(
         &self,
         link: &PartnerLink,
         invitation: &Invitation,
         outbox: &OutboxMessage,
         audits: &[AuditEvent],
+        quotas: &[Quota],
     ) -> Result<(), WriteError>;
 
     async fn get_invitation(&self, customer: &BusinessId, id: &InvitationId) -> anyhow::Result<Option<Invitation>>;
 
-    /// A customer's invitations, a page at a time.
+    /// A customer's invitations, newest first, a page at a time.
     async fn list_invitations(&self, customer: &BusinessId, cursor: Option<&str>, limit: i32) -> Listing<Invitation>;
 
-    /// Stores the new `generation` and `sent_at` of a pending invitation, only while it is
-    /// pending at the generation before, with its email. `InvitationChanged` otherwise.
-    async fn resend_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError>;
+    /// The pending ones among the customer's newest `limit` invitations, newest first, in
+    /// one read.
+    async fn pending_invitations(&self, customer: &BusinessId, limit: i32) -> anyhow::Result<Vec<Invitation>>;
 
-    /// Withdraws a pending invitation. `InvitationNotPending` when it is not pending.
-    async fn revoke_invitation(&self, customer: &BusinessId, id: &InvitationId) -> Result<(), WriteError>;
+    /// Stores the new `generation` and `sent_at` of a pending invitation, only while it is
+    /// pending at the generation before, with its email and audit event, and takes one from
+    /// each quota, all or nothing. `InvitationChanged` otherwise, `RateLimited` when a quota
+    /// is used up.
+    async fn resend_invitation(
+        &self,
+        invitation: &Invitation,
+        outbox: &OutboxMessage,
+        audit: &AuditEvent,
+        quotas: &[Quota],
+    ) -> Result<(), WriteError>;
+
+    /// Withdraws a pending invitation, frees its address and records the audit event, all or
+    /// nothing. `InvitationNotPending` when it is not pending.
+    async fn revoke_invitation(&self, invitation: &Invitation, audit: &AuditEvent) -> Result<(), WriteError>;
 
     /// A customer's partners, a page at a time.
     async fn list_partners(&self, customer: &BusinessId, cursor: Option<&str>, limit: i32) -> Listing<PartnerLink>;
@@ -218,7 +263,7 @@ pub trait Partners: Send + Sync {
     ) -> anyhow::Result<Option<PartnerLink>>;
 }
 
-/// The customer each partner user works on.
+/// The customer each partner user works on (kept on the user: [`User::active_business`]).
 #[async_trait]
 pub trait ActiveBusinesses: Send + Sync {
     async fn get_active_business(&self, partner: &BusinessId, user: &UserId) -> anyhow::Result<Option<ActiveBusiness>>;
@@ -236,9 +281,12 @@ pub trait Profiles: Send + Sync {
     async fn get_profile(&self, business: &BusinessId) -> anyhow::Result<Option<BusinessProfile>>;
 
     /// Writes an edit only if the stored version is still `expected`, raising it by one, and
-    /// renames the customer on its partners' side of the links (`partners`), all or
-    /// nothing. `VersionConflict` when someone else saved first (reported first),
-    /// `PartnersChanged` when one of those links is gone.
+    /// gives the customer's name to its partners' side of the links (`partners`): up to 99
+    /// in the same transaction (all or nothing: `VersionConflict` when someone else saved
+    /// first, reported first; `PartnersChanged` when one of those links is gone), the others
+    /// one by one just after it, each only if it does not carry a newer name already. The
+    /// profile's `links_version` says whether every link got the name (`Ok` even when one
+    /// did not: the next save gives it again).
     async fn update_profile(
         &self,
         business: &BusinessId,
@@ -308,18 +356,54 @@ pub trait Catalog: Send + Sync {
     async fn seed_catalog(&self, products: &[Product]) -> anyhow::Result<usize>;
 }
 
+/// What requesting a product did.
+#[derive(Debug, Clone)]
+pub enum RequestOutcome {
+    /// The request was recorded now.
+    Recorded,
+    /// The customer had requested it already; its state as stored.
+    AlreadyRequested(ProductState),
+}
+
+/// What requesting a quote did.
+#[derive(Debug, Clone)]
+pub enum QuoteOutcome {
+    /// The quote request was stored with its emails.
+    Requested,
+    /// A quote request on the product is still open (asked for less than
+    /// [`QUOTE_OPEN_DAYS`](crate::domain::catalog::QUOTE_OPEN_DAYS) ago): that one, as stored.
+    AlreadyOpen(Quote),
+}
+
 /// A customer's state of each product (note, priority, request, latest quote), and quotes.
+///
+/// Writes name the customer they change and, when a partner acts, that partner (`via`):
+/// the partner's side of their link is checked in the same transaction (`NotLinked`), and so
+/// is the product, which must be in the catalog and not retired (`ProductNotOffered`).
+/// Every event appended to a product's history keeps it bounded (see
+/// [`ProductState::history`]).
 #[async_trait]
 pub trait CustomerProducts: Send + Sync {
     async fn get_product_state(&self, customer: &BusinessId, id: &ProductId) -> anyhow::Result<Option<ProductState>>;
 
-    /// Every product a customer has a note, priority or request on.
+    /// Every product a customer has a note, priority or request on (at most one per catalog
+    /// product).
     async fn product_states(&self, customer: &BusinessId) -> anyhow::Result<Vec<ProductState>>;
+
+    /// The partner's side of its link to the customer and the customer's state of one
+    /// product, in one read.
+    async fn link_and_product_state(
+        &self,
+        partner: &BusinessId,
+        customer: &BusinessId,
+        id: &ProductId,
+    ) -> anyhow::Result<(Option<PartnerLink>, Option<ProductState>)>;
 
     /// Sets (or with `None` clears) the partner's note on a product, and who wrote it when.
     async fn set_product_note(
         &self,
         customer: &BusinessId,
+        via: Option<&BusinessId>,
         id: &ProductId,
         note: Option<&Note>,
         by: &Actor,
@@ -330,22 +414,24 @@ pub trait CustomerProducts: Send + Sync {
     async fn set_product_suggestion(
         &self,
         customer: &BusinessId,
+        via: Option<&BusinessId>,
         id: &ProductId,
         priority: Option<Priority>,
         event: &ProductEvent,
     ) -> Result<(), WriteError>;
 
-    /// Records the customer's request for a product, once. `AlreadyRequested` when it was.
+    /// Records the customer's request for a product, once (asking again changes nothing
+    /// and answers the stored state).
     async fn request_product(
         &self,
         customer: &BusinessId,
         id: &ProductId,
         event: &ProductEvent,
         requester_email: &str,
-    ) -> Result<(), WriteError>;
+    ) -> Result<RequestOutcome, WriteError>;
 
     /// The products on the request page (requested, or given a priority or No Suggestion)
-    /// by product id, a page at a time.
+    /// by product id, a page at a time, in one read of the customer's products.
     async fn list_product_requests(
         &self,
         customer: &BusinessId,
@@ -353,14 +439,19 @@ pub trait CustomerProducts: Send + Sync {
         limit: i32,
     ) -> Listing<ProductState>;
 
-    /// Stores a quote request with its emails, and records it on the product, only while
-    /// the customer has requested the product. `NotRequested` otherwise.
+    /// Stores a quote request with its emails and audit event, records it on the product,
+    /// and takes one from each quota, all or nothing, only while the customer has requested
+    /// the product and no quote request on it is open. `NotRequested` when it is not
+    /// requested, `RateLimited` when a quota is used up; an open quote is an outcome.
     async fn request_quote(
         &self,
         quote: &Quote,
+        via: &BusinessId,
         event: &ProductEvent,
         emails: &[OutboxMessage],
-    ) -> Result<(), WriteError>;
+        audit: &AuditEvent,
+        quotas: &[Quota],
+    ) -> Result<QuoteOutcome, WriteError>;
 }
 
 /// Health checks of customer businesses.

@@ -20,7 +20,7 @@ impl ManagedCustomers for DynamoStore {
         audit: &AuditEvent,
         outbox: Option<&OutboxMessage>,
     ) -> Result<(), WriteError> {
-        let owner = EmailOwner::User { user_id: user.user_id.clone() };
+        let owner = EmailOwner::user(user);
         let mut writes =
             vec![users::claim_email(&user.email, &owner)?, users::new_user(user)?, profiles::new_business(business)?];
         writes.extend(partners::link(link)?);

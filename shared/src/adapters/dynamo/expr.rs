@@ -66,6 +66,12 @@ impl Expr {
         Ok(self)
     }
 
+    /// Sets `to` to the value `from` has before this update.
+    pub fn copy(&mut self, to: &str, from: &str) -> &mut Self {
+        self.set.push(format!("{} = {}", name(to), name(from)));
+        self
+    }
+
     pub fn remove(&mut self, attr: &str) -> &mut Self {
         self.remove.push(name(attr));
         self

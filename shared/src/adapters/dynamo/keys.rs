@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::attrs::{Item, s, time_text};
-use crate::domain::catalog::{HealthCheckKind, ProductId, Quote};
+use crate::domain::catalog::{HealthCheckKind, ProductId, Quote, QuoteId};
 use crate::domain::ids::{BusinessId, InvitationId, OutboxId, RequestId, UserId};
 use crate::domain::profile::directory_name;
 use crate::domain::records::{AuditEvent, RequestStatus, SignUpRequest};
@@ -123,9 +123,10 @@ pub(super) fn invitation(customer: &BusinessId, id: &InvitationId) -> Key {
     Key::new(business(customer), format!("{INVITE_PREFIX}{id}"))
 }
 
-/// The customer a partner user works on.
-pub(super) fn active_business(partner: &BusinessId, user: &UserId) -> Key {
-    Key::new(business(partner), format!("ACTIVE#{user}"))
+/// The marker that holds an address for the customer's pending invitation to it (one
+/// pending invitation per customer and address).
+pub(super) fn pending_invitation(customer: &BusinessId, email: &str) -> Key {
+    Key::new(business(customer), format!("PENDING#{email}"))
 }
 
 /// A customer's state of one product (note, priority, request, latest quote).
@@ -134,7 +135,12 @@ pub(super) fn product_state(customer: &BusinessId, product: &ProductId) -> Key {
 }
 
 pub(super) fn quote(quote: &Quote) -> Key {
-    Key::new(business(&quote.customer_id), format!("QUOTE#{}#{}", time_text(quote.created_at), quote.quote_id))
+    quote_of(&quote.customer_id, quote.created_at, &quote.quote_id)
+}
+
+/// A quote request by its customer, time and id (what a product's state records of it).
+pub(super) fn quote_of(customer: &BusinessId, created_at: time::OffsetDateTime, id: &QuoteId) -> Key {
+    Key::new(business(customer), format!("QUOTE#{}#{id}", time_text(created_at)))
 }
 
 pub(super) fn health_check(business_id: &BusinessId, kind: HealthCheckKind) -> Key {

@@ -1,8 +1,12 @@
-//! How the store reads: one item by key (GetItem, strongly consistent), or a [`Query`] of one
-//! partition of the table or of GSI1, a page at a time, all of it, or counted. Never Scan.
+//! How the store reads: one item by key (GetItem, strongly consistent), a few items by key in
+//! one call (BatchGetItem, strongly consistent), or a [`Query`] of one partition of the table
+//! or of GSI1, a page at a time, all of it, or counted. Never Scan.
 
-use anyhow::{Context as _, anyhow};
-use aws_sdk_dynamodb::types::Select;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow, bail};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Select};
 use serde::de::DeserializeOwned;
 
 use super::DynamoStore;
@@ -23,21 +27,13 @@ pub(super) struct Query {
     partition: String,
     sort: Sort,
     forward: bool,
-    filter: Option<&'static str>,
     consistent: bool,
 }
 
 impl Query {
     /// Items of a partition of the table.
     pub fn table(partition: impl Into<String>) -> Self {
-        Self {
-            index: None,
-            partition: partition.into(),
-            sort: Sort::All,
-            forward: true,
-            filter: None,
-            consistent: false,
-        }
+        Self { index: None, partition: partition.into(), sort: Sort::All, forward: true, consistent: false }
     }
 
     /// Items of a partition of GSI1.
@@ -60,13 +56,6 @@ impl Query {
     /// In descending sort-key order.
     pub fn newest_first(mut self) -> Self {
         self.forward = false;
-        self
-    }
-
-    /// Only items that meet `filter` (applied after the key condition: pages are filled by
-    /// reading on).
-    pub fn only(mut self, filter: &'static str) -> Self {
-        self.filter = Some(filter);
         self
     }
 
@@ -114,6 +103,47 @@ impl DynamoStore {
         out.item.map(from_item).transpose()
     }
 
+    /// Items by key in one call (BatchGetItem, strongly consistent), in the order of `keys`:
+    /// `None` where there is no item. Keys that DynamoDB leaves unprocessed (under load) are
+    /// asked for again after a short pause. At most 100 keys.
+    pub(super) async fn get_batch(&self, keys: &[Key], what: &'static str) -> anyhow::Result<Vec<Option<Item>>> {
+        if keys.len() > 100 {
+            bail!("{what}: a batch read takes at most 100 keys");
+        }
+        let mut found: HashMap<(String, String), Item> = HashMap::new();
+        // DynamoDB refuses a batch that names one key twice.
+        let mut pending: Vec<Item> = Vec::new();
+        for key in keys {
+            let item = key.item();
+            if !pending.contains(&item) {
+                pending.push(item);
+            }
+        }
+        for attempt in 0u32.. {
+            if pending.is_empty() {
+                break;
+            }
+            if attempt > 0 {
+                if attempt > 5 {
+                    bail!("{what}: DynamoDB left keys unprocessed after {attempt} attempts");
+                }
+                tokio::time::sleep(Duration::from_millis(20 * 2u64.pow(attempt))).await;
+            }
+            let wanted = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .context("Failed to build a batch read")?;
+            let out = self.client.batch_get_item().request_items(&self.table, wanted).send().await.context(what)?;
+            for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                let key = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                found.insert((key("PK"), key("SK")), item);
+            }
+            pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
+        }
+        Ok(keys.iter().map(|k| found.get(&(k.pk.clone(), k.sk.clone())).cloned()).collect())
+    }
+
     fn query(&self, query: &Query) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
         let (pk, sk) = query.key_names();
         let request = self
@@ -124,7 +154,6 @@ impl DynamoStore {
             .expression_attribute_names("#pk", pk)
             .expression_attribute_values(":pk", s(&query.partition))
             .scan_index_forward(query.forward)
-            .set_filter_expression(query.filter.map(str::to_owned))
             .set_consistent_read(query.consistent.then_some(true));
         // DynamoDB refuses an empty begins_with prefix: a whole partition is just `#pk = :pk`.
         match &query.sort {
@@ -167,7 +196,7 @@ impl DynamoStore {
                 items.push((query.key_of(&item), from_item(item)?));
             }
             match out.last_evaluated_key {
-                // A filter (or DynamoDB's 1 MB page) left the page short: read on.
+                // DynamoDB's 1 MB page left the page short: read on.
                 Some(last) if items.len() < want => start = Some(last),
                 last => {
                     let more = last.is_some() || items.len() > want;

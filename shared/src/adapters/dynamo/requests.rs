@@ -68,7 +68,7 @@ impl SignUpRequests for DynamoStore {
         outbox: &OutboxMessage,
         audits: &[AuditEvent],
     ) -> Result<(), WriteError> {
-        let owner = EmailOwner::User { user_id: user.user_id.clone() };
+        let owner = EmailOwner::user(user);
         let mut writes = vec![
             decide(request)?,
             users::new_user(user)?,
@@ -89,6 +89,7 @@ impl SignUpRequests for DynamoStore {
                     invitation_id,
                     InvitationStatus::Accepted,
                 )?);
+                writes.push(partners::free_address(&link.customer_id, &request.email));
             }
         }
         self.transact(writes, "Failed to store the approval").await

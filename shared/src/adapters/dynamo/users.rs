@@ -39,7 +39,7 @@ impl Accounts for DynamoStore {
     }
 
     async fn create_user(&self, user: &User, business: Option<&Business>) -> Result<(), WriteError> {
-        let owner = EmailOwner::User { user_id: user.user_id.clone() };
+        let owner = EmailOwner::user(user);
         let mut writes = vec![claim_email(&user.email, &owner)?, new_user(user)?];
         if let Some(business) = business {
             writes.push(profiles::put_business(business)?);
@@ -87,9 +87,10 @@ impl Admins for DynamoStore {
         Ok(())
     }
 
-    async fn admin_ids(&self, limit: i32) -> anyhow::Result<Vec<UserId>> {
+    /// One Query: each entry of the admins' index holds the admin's address.
+    async fn admin_addresses(&self, limit: i32) -> anyhow::Result<Vec<String>> {
         let query = Query::table(keys::ADMINS).prefix(keys::ADMIN_PREFIX);
         let entries: Vec<AdminEntry> = self.first(&query, limit, "Failed to list admins").await?;
-        Ok(entries.into_iter().map(|e| e.user_id).collect())
+        Ok(entries.into_iter().map(|e| e.email).collect())
     }
 }

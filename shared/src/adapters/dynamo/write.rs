@@ -279,24 +279,39 @@ impl DynamoStore {
     /// Runs writes as one transaction: all or nothing. `Conflict` when a condition fails,
     /// with the name of that write's conflict (the first in [`Conflict`]'s order when
     /// several fail).
+    ///
+    /// A transaction cancelled only because another one was changing the same items at that
+    /// moment (`TransactionConflict`: two clicks of one button, two counters of one window)
+    /// wrote nothing, so it is sent again, up to three times, after a short random pause:
+    /// then its conditions decide.
     pub(super) async fn transact(&self, writes: Vec<Write>, what: &'static str) -> Result<(), WriteError> {
         let conflicts: Vec<Option<Conflict>> = writes.iter().map(|w| w.conflict).collect();
         let items =
             writes.into_iter().map(|w| w.into_transact_item(&self.table)).collect::<anyhow::Result<Vec<_>>>()?;
-        let cancelled = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => return Ok(()),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                TransactWriteItemsError::TransactionCanceledException(cancel) => cancel,
-                other => return Err(WriteError::Unexpected(anyhow!(other).context(what))),
-            },
-            Err(e) => return Err(WriteError::Unexpected(anyhow!(e).context(what))),
-        };
-        let codes = cancelled.cancellation_reasons().iter().map(|reason| reason.code());
-        match named_conflict(codes, &conflicts) {
-            Some(conflict) => Err(WriteError::Conflict(conflict)),
-            // Cancelled for another reason (a conflicting transaction in flight), or a write
-            // without a condition reported as failing one.
-            None => Err(WriteError::Unexpected(anyhow!("{what}: transaction cancelled: {cancelled:?}"))),
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let sent = self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await;
+            let cancelled = match sent {
+                Ok(_) => return Ok(()),
+                Err(SdkError::ServiceError(e)) => match e.into_err() {
+                    TransactWriteItemsError::TransactionCanceledException(cancel) => cancel,
+                    other => return Err(WriteError::Unexpected(anyhow!(other).context(what))),
+                },
+                Err(e) => return Err(WriteError::Unexpected(anyhow!(e).context(what))),
+            };
+            let codes: Vec<Option<&str>> = cancelled.cancellation_reasons().iter().map(|r| r.code()).collect();
+            if let Some(conflict) = named_conflict(codes.iter().copied(), &conflicts) {
+                return Err(WriteError::Conflict(conflict));
+            }
+            if attempt < 4 && codes.contains(&Some("TransactionConflict")) {
+                let pause = 10 * u64::from(attempt) + rand::random_range(0..20);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                continue;
+            }
+            // Cancelled for another reason, or a write without a condition reported as
+            // failing one.
+            return Err(WriteError::Unexpected(anyhow!("{what}: transaction cancelled: {cancelled:?}")));
         }
     }
 }

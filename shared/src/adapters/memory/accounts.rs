@@ -36,7 +36,7 @@ impl State {
     }
 
     fn add_account(&mut self, user: &User, business: Option<&Business>) {
-        self.emails.insert(user.email.clone(), EmailOwner::User { user_id: user.user_id.clone() });
+        self.emails.insert(user.email.clone(), EmailOwner::user(user));
         self.users.insert(user.user_id.clone(), user.clone());
         if let Some(business) = business {
             self.businesses.insert(business.business_id.clone(), BusinessItem::new(business));
@@ -123,6 +123,9 @@ impl SignUpRequests for MemoryStore {
             }
             if let Some(invitation) = invitation.and_then(|key| s.invitations.get_mut(&key)) {
                 invitation.status = InvitationStatus::Accepted;
+            }
+            if let Some(link) = link {
+                s.pending.remove(&(link.customer_id.clone(), request.email.clone()));
             }
         }
         self.record("approve_request", &outcome);
@@ -231,9 +234,10 @@ impl Admins for MemoryStore {
         Ok(())
     }
 
-    async fn admin_ids(&self, limit: i32) -> anyhow::Result<Vec<UserId>> {
+    async fn admin_addresses(&self, limit: i32) -> anyhow::Result<Vec<String>> {
         let s = self.state().await;
-        Ok(s.admins.iter().take(usize::try_from(limit.max(0)).unwrap_or(0)).cloned().collect())
+        let limit = usize::try_from(limit.max(0)).unwrap_or(0);
+        Ok(s.admins.iter().filter_map(|id| s.users.get(id).map(|u| u.email.clone())).take(limit).collect())
     }
 }
 

@@ -1,17 +1,20 @@
 //! The catalog, a customer's products and quotes, health checks, and the audit trail.
 
 use async_trait::async_trait;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use super::MemoryStore;
-use super::state::{check, page, time_key};
+use super::state::{State, check, page, time_key};
 use crate::domain::account::AccountKind;
 use crate::domain::catalog::{
-    Actor, HealthCheck, Note, Priority, Product, ProductEvent, ProductId, ProductState, Quote,
+    Actor, HealthCheck, Note, Priority, Product, ProductEvent, ProductId, ProductState, QUOTE_OPEN_DAYS, Quote,
 };
 use crate::domain::ids::BusinessId;
-use crate::domain::records::{AuditEvent, OutboxMessage};
-use crate::ports::{AuditTrail, Catalog, Conflict, CustomerProducts, HealthChecks, Listing, WriteError};
+use crate::domain::records::{AuditEvent, OutboxMessage, PartnerLink};
+use crate::ports::{
+    AuditTrail, Catalog, Conflict, CustomerProducts, HealthChecks, Listing, Quota, QuoteOutcome, RequestOutcome,
+    WriteError,
+};
 
 #[async_trait]
 impl Catalog for MemoryStore {
@@ -46,6 +49,17 @@ impl Catalog for MemoryStore {
     }
 }
 
+impl State {
+    /// The guards of a write on a customer's product: the partner is linked, the product
+    /// offered.
+    fn product_guards(&self, customer: &BusinessId, via: Option<&BusinessId>, id: &ProductId) -> [(bool, Conflict); 2] {
+        let unlinked =
+            via.is_some_and(|partner| !self.customer_side.contains_key(&(partner.clone(), customer.clone())));
+        let unoffered = self.products.get(id).is_none_or(|p| p.retired);
+        [(unlinked, Conflict::NotLinked), (unoffered, Conflict::ProductNotOffered)]
+    }
+}
+
 #[async_trait]
 impl CustomerProducts for MemoryStore {
     async fn get_product_state(&self, customer: &BusinessId, id: &ProductId) -> anyhow::Result<Option<ProductState>> {
@@ -57,37 +71,60 @@ impl CustomerProducts for MemoryStore {
         Ok(s.product_states.iter().filter(|((c, _), _)| c == customer).map(|(_, state)| state.clone()).collect())
     }
 
+    async fn link_and_product_state(
+        &self,
+        partner: &BusinessId,
+        customer: &BusinessId,
+        id: &ProductId,
+    ) -> anyhow::Result<(Option<PartnerLink>, Option<ProductState>)> {
+        let s = self.state().await;
+        Ok((
+            s.customer_side.get(&(partner.clone(), customer.clone())).cloned(),
+            s.product_states.get(&(customer.clone(), id.clone())).cloned(),
+        ))
+    }
+
     async fn set_product_note(
         &self,
         customer: &BusinessId,
+        via: Option<&BusinessId>,
         id: &ProductId,
         note: Option<&Note>,
         by: &Actor,
     ) -> Result<(), WriteError> {
         let mut s = self.state().await;
-        let state = s.product_states.entry((customer.clone(), id.clone())).or_default();
-        state.product_id = Some(id.clone());
-        state.note = note.cloned();
-        state.note_by = Some(by.clone());
-        state.note_at = Some(OffsetDateTime::now_utc());
-        Ok(())
+        let outcome = check(s.product_guards(customer, via, id));
+        if outcome.is_ok() {
+            let state = s.product_states.entry((customer.clone(), id.clone())).or_default();
+            state.product_id = Some(id.clone());
+            state.note = note.cloned();
+            state.note_by = Some(by.clone());
+            state.note_at = Some(OffsetDateTime::now_utc());
+        }
+        self.record("set_product_note", &outcome);
+        outcome
     }
 
     async fn set_product_suggestion(
         &self,
         customer: &BusinessId,
+        via: Option<&BusinessId>,
         id: &ProductId,
         priority: Option<Priority>,
         event: &ProductEvent,
     ) -> Result<(), WriteError> {
         let mut s = self.state().await;
-        let state = s.product_states.entry((customer.clone(), id.clone())).or_default();
-        state.product_id = Some(id.clone());
-        state.priority = priority;
-        state.no_suggestion = priority.is_none();
-        state.listed_at = state.listed_at.or(Some(event.at));
-        state.history.push(event.clone());
-        Ok(())
+        let outcome = check(s.product_guards(customer, via, id));
+        if outcome.is_ok() {
+            let state = s.product_states.entry((customer.clone(), id.clone())).or_default();
+            state.product_id = Some(id.clone());
+            state.priority = priority;
+            state.no_suggestion = priority.is_none();
+            state.listed_at = state.listed_at.or(Some(event.at));
+            state.record(event.clone());
+        }
+        self.record("set_product_suggestion", &outcome);
+        outcome
     }
 
     async fn request_product(
@@ -96,11 +133,15 @@ impl CustomerProducts for MemoryStore {
         id: &ProductId,
         event: &ProductEvent,
         requester_email: &str,
-    ) -> Result<(), WriteError> {
+    ) -> Result<RequestOutcome, WriteError> {
         let mut s = self.state().await;
         let key = (customer.clone(), id.clone());
-        let requested = s.product_states.get(&key).is_some_and(ProductState::requested);
-        let outcome = check([(requested, Conflict::AlreadyRequested)]);
+        if let Some(state) = s.product_states.get(&key).filter(|state| state.requested()) {
+            let outcome = Ok(RequestOutcome::AlreadyRequested(state.clone()));
+            self.record("request_product", &outcome);
+            return outcome;
+        }
+        let outcome = check(s.product_guards(customer, None, id));
         if outcome.is_ok() {
             let state = s.product_states.entry(key).or_default();
             state.product_id = Some(id.clone());
@@ -108,8 +149,9 @@ impl CustomerProducts for MemoryStore {
             state.requested_at = Some(event.at);
             state.requester_email = Some(requester_email.to_owned());
             state.listed_at = state.listed_at.or(Some(event.at));
-            state.history.push(event.clone());
+            state.record(event.clone());
         }
+        let outcome = outcome.map(|()| RequestOutcome::Recorded);
         self.record("request_product", &outcome);
         outcome
     }
@@ -133,26 +175,50 @@ impl CustomerProducts for MemoryStore {
     async fn request_quote(
         &self,
         quote: &Quote,
+        via: &BusinessId,
         event: &ProductEvent,
         emails: &[OutboxMessage],
-    ) -> Result<(), WriteError> {
+        audit: &AuditEvent,
+        quotas: &[Quota],
+    ) -> Result<QuoteOutcome, WriteError> {
         let mut s = self.state().await;
         let key = (quote.customer_id.clone(), quote.product_id.clone());
-        let requested = s.product_states.get(&key).is_some_and(ProductState::requested);
-        let duplicate = s.quotes.iter().any(|q| q.quote_id == quote.quote_id) || emails.iter().any(|m| s.queued(m));
-        let outcome = check([(!requested, Conflict::NotRequested), (duplicate, Conflict::Duplicate)]);
+        let state = s.product_states.get(&key).cloned().unwrap_or_default();
+        let open = state.quote_at.filter(|at| *at + Duration::days(QUOTE_OPEN_DAYS) > OffsetDateTime::now_utc());
+        let [unlinked, unoffered] = s.product_guards(&quote.customer_id, Some(via), &quote.product_id);
+        if !unlinked.0 && !unoffered.0 && state.requested() && open.is_some() {
+            let open = s.quotes.iter().find(|q| Some(&q.quote_id) == state.quote_id.as_ref()).cloned();
+            let outcome = open
+                .map(QuoteOutcome::AlreadyOpen)
+                .ok_or_else(|| WriteError::Unexpected(anyhow::anyhow!("the open quote is not stored")));
+            self.record("request_quote", &outcome);
+            return outcome;
+        }
+        let duplicate = s.quotes.iter().any(|q| q.quote_id == quote.quote_id)
+            || emails.iter().any(|m| s.queued(m))
+            || s.audits_exist(std::slice::from_ref(audit));
+        let outcome = check([
+            unlinked,
+            unoffered,
+            (!state.requested(), Conflict::NotRequested),
+            (!s.quotas_left(quotas), Conflict::RateLimited),
+            (duplicate, Conflict::Duplicate),
+        ]);
         if outcome.is_ok() {
             if let Some(state) = s.product_states.get_mut(&key) {
                 state.quote_id = Some(quote.quote_id.clone());
                 state.quote_status = Some(quote.status);
                 state.quote_at = Some(quote.created_at);
-                state.history.push(event.clone());
+                state.record(event.clone());
             }
             s.quotes.push(quote.clone());
             for email in emails {
                 s.queue(email);
             }
+            s.audit.push(audit.clone());
+            s.take(quotas);
         }
+        let outcome = outcome.map(|()| QuoteOutcome::Requested);
         self.record("request_quote", &outcome);
         outcome
     }

@@ -8,9 +8,27 @@ use super::state::{OutboxEntry, State, now_secs, page};
 use crate::domain::ids::OutboxId;
 use crate::domain::records::{Impersonation, OutboxMessage, OutboxStatus, StoredToken};
 use crate::domain::token::{TokenHash, TokenPurpose};
-use crate::ports::{Conflict, Impersonations, LinkTokens, Listing, Outbox, RateLimits, WriteError};
+use crate::ports::{Conflict, Impersonations, LinkTokens, Listing, Outbox, Quota, RateLimits, WriteError};
 
 impl State {
+    fn window_of(quota: &Quota) -> (String, i64) {
+        let now = now_secs();
+        let window_secs = quota.window_secs.max(1);
+        (quota.bucket.clone(), now - now.rem_euclid(window_secs))
+    }
+
+    /// Whether every quota has room in its current window.
+    pub(super) fn quotas_left(&self, quotas: &[Quota]) -> bool {
+        quotas.iter().all(|q| self.rate_windows.get(&Self::window_of(q)).copied().unwrap_or(0) < q.max)
+    }
+
+    /// Takes one from each quota (after [`State::quotas_left`] said they have room).
+    pub(super) fn take(&mut self, quotas: &[Quota]) {
+        for quota in quotas {
+            *self.rate_windows.entry(Self::window_of(quota)).or_insert(0) += 1;
+        }
+    }
+
     pub(super) fn queued(&self, message: &OutboxMessage) -> bool {
         self.outbox.contains_key(&message.outbox_id)
     }

@@ -4,24 +4,91 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::MemoryStore;
-use super::state::{check, page};
+use super::state::{State, check, now_secs, page};
 use crate::domain::ids::{BusinessId, InvitationId, UserId};
 use crate::domain::profile::{ActiveBusiness, BusinessProfile, ProfileEdit};
-use crate::domain::records::{AuditEvent, Business, Invitation, InvitationStatus, OutboxMessage, PartnerLink};
-use crate::ports::{ActiveBusinesses, Conflict, Listing, Partners, Profiles, WriteError};
+use crate::domain::records::{
+    AuditEvent, Business, EmailOwner, Invitation, InvitationStatus, OutboxMessage, PartnerLink,
+};
+use crate::domain::token::TokenPurpose;
+use crate::ports::{ActiveBusinesses, Conflict, Invitee, Listing, Partners, Profiles, Quota, WriteError};
+
+fn link_expiry(invitation: &Invitation) -> i64 {
+    (invitation.sent_at.unwrap_or(invitation.created_at) + TokenPurpose::Invitation.lifetime()).unix_timestamp()
+}
+
+impl State {
+    /// Whether another pending invitation whose link still works holds the address.
+    fn held_by_another(&self, invitation: &Invitation) -> bool {
+        self.pending
+            .get(&(invitation.customer_id.clone(), invitation.email.clone()))
+            .is_some_and(|(id, expires_at)| *id != invitation.invitation_id && *expires_at > now_secs())
+    }
+
+    fn hold(&mut self, invitation: &Invitation) {
+        self.pending.insert(
+            (invitation.customer_id.clone(), invitation.email.clone()),
+            (invitation.invitation_id.clone(), link_expiry(invitation)),
+        );
+    }
+}
+
+/// Newest first, as invitation ids are time-ordered.
+fn newest_first(s: &State, customer: &BusinessId) -> Vec<(String, Invitation)> {
+    let mut items: Vec<(String, Invitation)> = s
+        .invitations
+        .iter()
+        .filter(|((c, _), _)| c == customer)
+        .map(|((_, id), invitation)| (id.to_string(), invitation.clone()))
+        .collect();
+    items.sort_by(|a, b| b.0.cmp(&a.0));
+    items
+}
 
 #[async_trait]
 impl Partners for MemoryStore {
-    async fn create_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError> {
+    async fn invitee(&self, customer: &BusinessId, email: &str) -> anyhow::Result<Invitee> {
+        let s = self.state().await;
+        let account = match s.emails.get(email) {
+            Some(EmailOwner::User { user_id, .. }) => s.users.get(user_id).map(|user| {
+                let business = s.businesses.get(&user.business_id).map(|item| item.business.clone());
+                (user.clone(), business)
+            }),
+            _ => None,
+        };
+        Ok(Invitee { customer: s.businesses.get(customer).map(|item| item.business.clone()), account })
+    }
+
+    async fn create_invitation(
+        &self,
+        invitation: &Invitation,
+        outbox: &OutboxMessage,
+        audit: &AuditEvent,
+        quotas: &[Quota],
+    ) -> Result<(), WriteError> {
         let mut s = self.state().await;
         let key = (invitation.customer_id.clone(), invitation.invitation_id.clone());
-        let outcome = check([(s.invitations.contains_key(&key) || s.queued(outbox), Conflict::Duplicate)]);
+        let outcome = check([
+            (s.held_by_another(invitation), Conflict::InvitationPending),
+            (!s.quotas_left(quotas), Conflict::RateLimited),
+            (
+                s.invitations.contains_key(&key) || s.queued(outbox) || s.audits_exist(std::slice::from_ref(audit)),
+                Conflict::Duplicate,
+            ),
+        ]);
         if outcome.is_ok() {
             s.invitations.insert(key, invitation.clone());
+            s.hold(invitation);
             s.queue(outbox);
+            s.audit.push(audit.clone());
+            s.take(quotas);
         }
         self.record("create_invitation", &outcome);
         outcome
+    }
+
+    async fn pending_invitation(&self, customer: &BusinessId, email: &str) -> anyhow::Result<Option<InvitationId>> {
+        Ok(self.state().await.pending.get(&(customer.clone(), email.to_owned())).map(|(id, _)| id.clone()))
     }
 
     async fn link_existing_partner(
@@ -30,18 +97,22 @@ impl Partners for MemoryStore {
         invitation: &Invitation,
         outbox: &OutboxMessage,
         audits: &[AuditEvent],
+        quotas: &[Quota],
     ) -> Result<(), WriteError> {
         let mut s = self.state().await;
         let key = (invitation.customer_id.clone(), invitation.invitation_id.clone());
         let outcome = check([
             (s.link_exists(link), Conflict::AlreadyLinked),
+            (!s.quotas_left(quotas), Conflict::RateLimited),
             (s.invitations.contains_key(&key) || s.queued(outbox) || s.audits_exist(audits), Conflict::Duplicate),
         ]);
         if outcome.is_ok() {
             s.add_link(link);
             s.invitations.insert(key, invitation.clone());
+            s.pending.remove(&(invitation.customer_id.clone(), invitation.email.clone()));
             s.queue(outbox);
             s.audit.extend(audits.iter().cloned());
+            s.take(quotas);
         }
         self.record("link_existing_partner", &outcome);
         outcome
@@ -53,46 +124,66 @@ impl Partners for MemoryStore {
 
     async fn list_invitations(&self, customer: &BusinessId, cursor: Option<&str>, limit: i32) -> Listing<Invitation> {
         let s = self.state().await;
-        let items = s
-            .invitations
-            .iter()
-            .filter(|((c, _), _)| c == customer)
-            .map(|((_, id), invitation)| (id.to_string(), invitation.clone()))
-            .collect();
-        Ok(page(&format!("invitations/{customer}"), items, false, cursor, limit))
+        Ok(page(&format!("invitations/{customer}"), newest_first(&s, customer), true, cursor, limit))
     }
 
-    async fn resend_invitation(&self, invitation: &Invitation, outbox: &OutboxMessage) -> Result<(), WriteError> {
+    async fn pending_invitations(&self, customer: &BusinessId, limit: i32) -> anyhow::Result<Vec<Invitation>> {
+        let s = self.state().await;
+        Ok(newest_first(&s, customer)
+            .into_iter()
+            .take(usize::try_from(limit.max(0)).unwrap_or(0))
+            .map(|(_, invitation)| invitation)
+            .filter(|invitation| invitation.status == InvitationStatus::Pending)
+            .collect())
+    }
+
+    async fn resend_invitation(
+        &self,
+        invitation: &Invitation,
+        outbox: &OutboxMessage,
+        audit: &AuditEvent,
+        quotas: &[Quota],
+    ) -> Result<(), WriteError> {
         let mut s = self.state().await;
         let key = (invitation.customer_id.clone(), invitation.invitation_id.clone());
         let unchanged = s.invitations.get(&key).is_some_and(|stored| {
             stored.status == InvitationStatus::Pending && stored.generation + 1 == invitation.generation
         });
-        let outcome = check([(!unchanged, Conflict::InvitationChanged), (s.queued(outbox), Conflict::Duplicate)]);
+        let outcome = check([
+            (!unchanged, Conflict::InvitationChanged),
+            (s.held_by_another(invitation), Conflict::InvitationPending),
+            (!s.quotas_left(quotas), Conflict::RateLimited),
+            (s.queued(outbox) || s.audits_exist(std::slice::from_ref(audit)), Conflict::Duplicate),
+        ]);
         if outcome.is_ok() {
             if let Some(stored) = s.invitations.get_mut(&key) {
                 stored.generation = invitation.generation;
                 stored.sent_at = invitation.sent_at;
             }
+            s.hold(invitation);
             s.queue(outbox);
+            s.audit.push(audit.clone());
+            s.take(quotas);
         }
         self.record("resend_invitation", &outcome);
         outcome
     }
 
-    async fn revoke_invitation(&self, customer: &BusinessId, id: &InvitationId) -> Result<(), WriteError> {
+    async fn revoke_invitation(&self, invitation: &Invitation, audit: &AuditEvent) -> Result<(), WriteError> {
         let mut s = self.state().await;
-        let pending = s
-            .invitations
-            .get_mut(&(customer.clone(), id.clone()))
-            .filter(|invitation| invitation.status == InvitationStatus::Pending);
-        let outcome = match pending {
-            Some(invitation) => {
-                invitation.status = InvitationStatus::Revoked;
-                Ok(())
+        let key = (invitation.customer_id.clone(), invitation.invitation_id.clone());
+        let pending = s.invitations.get(&key).is_some_and(|i| i.status == InvitationStatus::Pending);
+        let outcome = check([(!pending, Conflict::InvitationNotPending)]);
+        if outcome.is_ok() {
+            if let Some(stored) = s.invitations.get_mut(&key) {
+                stored.status = InvitationStatus::Revoked;
             }
-            None => Err(WriteError::Conflict(Conflict::InvitationNotPending)),
-        };
+            let address = (invitation.customer_id.clone(), invitation.email.clone());
+            if s.pending.get(&address).is_some_and(|(id, _)| *id == invitation.invitation_id) {
+                s.pending.remove(&address);
+            }
+            s.audit.push(audit.clone());
+        }
         self.record("revoke_invitation", &outcome);
         outcome
     }
@@ -128,6 +219,7 @@ impl Partners for MemoryStore {
     }
 }
 
+/// The choice is kept on the user, as the table keeps it on the user's item.
 #[async_trait]
 impl ActiveBusinesses for MemoryStore {
     async fn get_active_business(&self, partner: &BusinessId, user: &UserId) -> anyhow::Result<Option<ActiveBusiness>> {
@@ -137,9 +229,13 @@ impl ActiveBusinesses for MemoryStore {
     async fn set_active_business(&self, partner: &BusinessId, active: &ActiveBusiness) -> Result<(), WriteError> {
         let mut s = self.state().await;
         let linked = s.customer_side.contains_key(&(partner.clone(), active.business_id.clone()));
-        let outcome = check([(!linked, Conflict::NotLinked)]);
+        let outcome =
+            check([(!linked, Conflict::NotLinked), (!s.users.contains_key(&active.user_id), Conflict::Missing)]);
         if outcome.is_ok() {
             s.active.insert((partner.clone(), active.user_id.clone()), active.clone());
+            if let Some(user) = s.users.get_mut(&active.user_id) {
+                user.active_business = Some(active.business_id.clone());
+            }
         }
         self.record("set_active_business", &outcome);
         outcome
@@ -183,6 +279,7 @@ impl Profiles for MemoryStore {
                 p.employee_count = edit.employee_count;
                 p.contacts.clone_from(&edit.contacts);
                 p.version = expected + 1;
+                p.links_version = Some(p.version);
                 p.updated_by = Some(by.clone());
                 p.updated_at = Some(OffsetDateTime::now_utc());
             }

@@ -42,6 +42,7 @@ impl BusinessItem {
             version: 0,
             updated_by: None,
             updated_at: None,
+            links_version: None,
         };
         Self { business: business.clone(), profile }
     }
@@ -67,6 +68,9 @@ pub(super) struct State {
     /// The partner's side of each link, by (partner, customer).
     pub customer_side: BTreeMap<(BusinessId, BusinessId), PartnerLink>,
     pub invitations: BTreeMap<(BusinessId, InvitationId), Invitation>,
+    /// Addresses held by pending invitations: (customer, address) → (invitation, when its
+    /// link expires, Unix seconds).
+    pub pending: HashMap<(BusinessId, String), (InvitationId, i64)>,
     pub active: HashMap<(BusinessId, UserId), ActiveBusiness>,
     pub outbox: HashMap<OutboxId, OutboxEntry>,
     pub rate_windows: HashMap<(String, i64), i64>,

@@ -27,7 +27,7 @@ async fn two_admins_approving_one_request_at_once_make_one_account_and_send_one_
     let mut writes = h.journal.matching("store.approve_request");
     writes.sort();
     assert_eq!(writes, ["store.approve_request", "store.approve_request -> AlreadyDecided"]);
-    let Some(EmailOwner::User { user_id }) = h.app.store.email_owner("ada@acme-widgets.com").await.unwrap() else {
+    let Some(EmailOwner::User { user_id, .. }) = h.app.store.email_owner("ada@acme-widgets.com").await.unwrap() else {
         panic!("the address is not held by a user");
     };
     assert_eq!(a.user_id.as_ref(), Some(&user_id));

@@ -114,7 +114,7 @@ async fn two_sign_ups_through_one_invitation_at_once_store_one_request() {
     let invite: InviteForm = serde_json::from_value(json!({
         "business_name": "Pat Resellers", "email": "pat@pat-resellers.com", "partner_type": "reseller"}))
     .unwrap();
-    partners::invite(&h.app, &customer, &invite).await.unwrap();
+    partners::invite(&h.app, &customer, &invite, "192.0.2.20").await.unwrap();
     let token = token_in_last_email(&h, "pat@pat-resellers.com", "invitation").await;
     let mut form = sign_up_form("pat@pat-resellers.com");
     form.invitation = Some(token);

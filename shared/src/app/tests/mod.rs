@@ -5,6 +5,8 @@
 
 mod approvals;
 mod customers;
+mod dashboard;
+mod invitations;
 mod links;
 mod listings;
 mod profiles;
@@ -63,8 +65,14 @@ impl Harness {
         let store = Arc::new(MemoryStore::new(journal.clone()));
         let pool = Arc::new(FakeUserPool::new(journal.clone()));
         let mailer = Arc::new(RecordingMailer::default());
-        let app =
-            App { config: config(), store, identity: pool.clone(), mailer: mailer.clone(), verifier: pool.clone() };
+        let app = App {
+            config: config(),
+            store,
+            identity: pool.clone(),
+            mailer: mailer.clone(),
+            verifier: pool.clone(),
+            catalog: Default::default(),
+        };
         Self { app, pool, mailer, journal }
     }
 
@@ -96,6 +104,7 @@ impl Harness {
             last_name: "Lovelace".into(),
             tokens_valid_after: 0,
             created_at: OffsetDateTime::now_utc(),
+            active_business: None,
         };
         self.app.store.create_user(&user, business.as_ref()).await.unwrap();
         if role == Role::Admin {

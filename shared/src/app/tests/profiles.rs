@@ -47,7 +47,7 @@ async fn a_new_name_is_shown_in_the_customer_list_of_each_partner() {
     let invite: InviteForm = serde_json::from_value(json!({
         "business_name": "Pat Resellers", "email": "pat@pat-resellers.com", "partner_type": "reseller"}))
     .unwrap();
-    let (_, outcome) = partners::invite(&h.app, &customer, &invite).await.unwrap();
+    let (_, outcome) = partners::invite(&h.app, &customer, &invite, "192.0.2.20").await.unwrap();
     assert_eq!(outcome, InviteOutcome::Linked);
 
     // Act
