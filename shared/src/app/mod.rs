@@ -30,7 +30,9 @@ use crate::config::Config;
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::fields::FieldErrors;
 use crate::domain::records::User;
-use crate::ports::{BadCursor, EmailSender, IdentityProvider, Store, TokenError, TokenVerifier, WriteError};
+use crate::ports::{
+    BadCursor, Conflict, EmailSender, IdentityProvider, Store, TokenError, TokenVerifier, Wanted, WriteError,
+};
 
 /// Everything a handler needs, built once per cold start and shared by every invocation:
 /// the configuration and the ports the use cases call.
@@ -94,6 +96,11 @@ pub enum LinkProblem {
     Revoked,
     #[error("This link was replaced by a newer one. Please use the latest link we emailed you.")]
     Replaced,
+    #[error(
+        "This link no longer works because the account's password was changed after it was sent. \
+         If you need a new password, use \"Don't remember your password?\" on the login page."
+    )]
+    Superseded,
 }
 
 /// The outcome of every use case that did not succeed.
@@ -137,6 +144,8 @@ impl AppError {
 impl From<WriteError> for AppError {
     fn from(e: WriteError) -> Self {
         match e {
+            // A limit reached between a step's read and its write.
+            WriteError::Conflict(Conflict::RateLimited) => Self::RateLimited,
             WriteError::Conflict(conflict) => {
                 Self::Unavailable(anyhow::anyhow!("unexpected write conflict: {conflict}"))
             }
@@ -173,8 +182,11 @@ impl Caller {
     }
 }
 
-/// Turns a verified access token into a caller: the account must exist, be active, and the
-/// token must have been issued after the account's last "sign out everywhere".
+/// Turns a verified access token into a caller. The token's login (its `origin_jti`) must
+/// be one the portal recorded, for this user, begun after the user's sessions were last
+/// ended (a password change, a lock, a logout: compared in milliseconds of the portal's own
+/// clock, never the token's whole-second `iat`), and the account must be active. The user
+/// and the login are read together, in one round trip.
 pub async fn authenticate(app: &App, bearer: Option<&str>) -> Result<Caller, AppError> {
     let token = bearer.ok_or(AppError::Unauthenticated)?;
     let verified = match app.verifier.verify(token).await {
@@ -182,8 +194,13 @@ pub async fn authenticate(app: &App, bearer: Option<&str>) -> Result<Caller, App
         Err(TokenError::Invalid) => return Err(AppError::Unauthenticated),
         Err(TokenError::Unexpected(e)) => return Err(AppError::Unavailable(e)),
     };
-    let user = app.store.get_user(&verified.user_id).await?.ok_or(AppError::Unauthenticated)?;
-    if user.status != UserStatus::Active || verified.issued_at < user.tokens_valid_after {
+    let session = verified.session.as_ref().ok_or(AppError::Unauthenticated)?;
+    let found =
+        app.store.look_up(&Wanted { user: Some(&verified.user_id), login: Some(session), ..Wanted::default() }).await?;
+    let (Some(user), Some(login)) = (found.user, found.login) else {
+        return Err(AppError::Unauthenticated);
+    };
+    if user.status != UserStatus::Active || !login.admits(&user, now()) {
         return Err(AppError::Unauthenticated);
     }
     Ok(Caller { user, actor: None })
@@ -216,4 +233,9 @@ mod tests;
 
 pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
+}
+
+/// Now, in Unix milliseconds: the portal's own clock for credential and session times.
+pub(crate) fn now_ms() -> i64 {
+    i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }

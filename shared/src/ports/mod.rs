@@ -5,7 +5,8 @@
 //! locally alike, or in the unit tests of the use cases the in-memory fakes
 //! (`adapters::memory`).
 //!
-//! - [`Store`]: the table, one trait per family of items ([`store`]).
+//! - [`Store`]: the table, one trait per family of items ([`store`]), and [`Lookups`]: any
+//!   of its items a step needs, read together in one round trip.
 //! - [`IdentityProvider`]: credentials and sessions (Cognito).
 //! - [`EmailSender`]: sending email (SES).
 //! - [`TokenVerifier`]: verifying access tokens (the user pool's JWKS).
@@ -21,8 +22,9 @@ pub use console::{BusinessDirectory, Sessions};
 pub use identity::{CreateUserError, IdentityProvider, LoginError, Refreshed, Tokens};
 pub use mail::{Email, EmailSender};
 pub use store::{
-    Accounts, ActiveBusinesses, Admins, AuditTrail, Catalog, CustomerProducts, HealthChecks, Impersonations,
-    LinkTokens, ManagedCustomers, Outbox, Partners, Profiles, RateLimits, SignUpRequests, Store,
+    Accounts, ActiveBusinesses, Admins, AuditTrail, Catalog, CustomerProducts, Found, HealthChecks, Impersonations,
+    LinkTokens, Lookups, ManagedCustomers, Outbox, Partners, PasswordChange, Profiles, RateLimits, SignUpRequests,
+    Store, TokenClaim, Wanted,
 };
 
 /// The most items one page of a listing holds, and the page size the store reads whole
@@ -57,12 +59,21 @@ pub struct BadCursor;
 /// that moved on, a link that exists).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, thiserror::Error)]
 pub enum Conflict {
+    /// A rate-limit counter the write raises is at its bound: the limit was reached
+    /// meanwhile. Reported first: a client over its limit learns nothing else.
+    #[error("the rate limit is reached")]
+    RateLimited,
     /// The sign-up request is no longer pending: approved or rejected meanwhile.
     #[error("the request was already decided")]
     AlreadyDecided,
-    /// An email link's token is unknown, used, expired or for another purpose.
+    /// An email link's token is unknown, used, expired, for another purpose, or held by
+    /// another redemption in progress.
     #[error("the link is used, expired or unknown")]
     LinkUsed,
+    /// The password of the link's account changed after the link was minted (so the link is
+    /// dead), or the account is locked or gone.
+    #[error("the account's password changed after the link was sent, or the account is locked")]
+    CredentialsChanged,
     /// Someone else saved the profile since the version the edit started from.
     #[error("the profile was saved by someone else meanwhile")]
     VersionConflict,
@@ -87,6 +98,9 @@ pub enum Conflict {
     /// The account is locked (or gone), so it is not activated.
     #[error("the account is locked")]
     UserLocked,
+    /// The account is not active, or its sessions were ended after the login began.
+    #[error("the account's sessions were ended")]
+    SessionsEnded,
     /// The partner and the customer are not linked.
     #[error("the businesses are not linked")]
     NotLinked,

@@ -1,5 +1,6 @@
-//! Customers that a partner creates and manages: the account, its business and both sides
-//! of the (managed) link are written together, and so are later changes of its details.
+//! Customers that a partner creates and manages: the account, its business, both sides of
+//! the (managed) link and the audit event are written together, and so are later changes of
+//! its details with theirs.
 
 use async_trait::async_trait;
 
@@ -21,8 +22,11 @@ impl ManagedCustomers for DynamoStore {
         outbox: Option<&OutboxMessage>,
     ) -> Result<(), WriteError> {
         let owner = EmailOwner::User { user_id: user.user_id.clone() };
-        let mut writes =
-            vec![users::claim_email(&user.email, &owner)?, users::new_user(user)?, profiles::new_business(business)?];
+        let mut writes = vec![
+            users::claim_email(&user.email, &owner, Some(&business.business_id))?,
+            users::new_user(user)?,
+            profiles::new_business(business)?,
+        ];
         writes.extend(partners::link(link)?);
         writes.push(audit::record_event(audit)?);
         if let Some(outbox) = outbox {
@@ -37,11 +41,14 @@ impl ManagedCustomers for DynamoStore {
         business: &Business,
         link: &PartnerLink,
         renamed: bool,
+        audit: &AuditEvent,
     ) -> Result<(), WriteError> {
         let mut contact = Expr::default();
         contact.set("first_name", s(&user.first_name)).set("last_name", s(&user.last_name));
-        let mut writes =
-            vec![Write::update(&keys::user(&user.user_id), contact).when("attribute_exists(PK)", Conflict::Missing)];
+        let mut writes = vec![
+            Write::update(&keys::user(&user.user_id), contact).when("attribute_exists(PK)", Conflict::Missing),
+            audit::record_event(audit)?,
+        ];
         if renamed {
             // A rename is a profile edit too: raising the version makes a concurrent edit of
             // the profile page fail its version check instead of silently undoing it.

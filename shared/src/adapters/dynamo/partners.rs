@@ -3,14 +3,14 @@
 
 use async_trait::async_trait;
 
-use super::attrs::{n, name_of, record, s, time_text};
+use super::attrs::{n, record, s, time_text};
 use super::expr::Expr;
 use super::read::Query;
 use super::write::Write;
 use super::{DynamoStore, audit, keys, outbox};
 use crate::domain::ids::{BusinessId, InvitationId, UserId};
 use crate::domain::profile::ActiveBusiness;
-use crate::domain::records::{AuditEvent, Invitation, InvitationStatus, OutboxMessage, PartnerLink};
+use crate::domain::records::{AuditEvent, Invitation, OutboxMessage, PartnerLink};
 use crate::ports::{ActiveBusinesses, Conflict, Listing, Partners, WriteError};
 
 /// Both sides of a new link, each only if it does not exist yet.
@@ -19,17 +19,6 @@ pub(super) fn link(link: &PartnerLink) -> anyhow::Result<[Write; 2]> {
         Write::put_new(record(&keys::partner_of(&link.customer_id, &link.partner_id), link)?, Conflict::AlreadyLinked),
         Write::put_new(record(&keys::customer_of(&link.partner_id, &link.customer_id), link)?, Conflict::AlreadyLinked),
     ])
-}
-
-/// Moves an existing invitation to `status`.
-pub(super) fn set_invitation_status(
-    customer: &BusinessId,
-    invitation: &InvitationId,
-    status: InvitationStatus,
-) -> anyhow::Result<Write> {
-    let mut expr = Expr::default();
-    expr.set("status", s(name_of(&status)?));
-    Ok(Write::update(&keys::invitation(customer, invitation), expr).when("attribute_exists(PK)", Conflict::Missing))
 }
 
 fn new_invitation(invitation: &Invitation) -> anyhow::Result<Write> {

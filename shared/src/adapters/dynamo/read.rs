@@ -1,8 +1,12 @@
-//! How the store reads: one item by key (GetItem, strongly consistent), or a [`Query`] of one
-//! partition of the table or of GSI1, a page at a time, all of it, or counted. Never Scan.
+//! How the store reads: one item by key (GetItem, strongly consistent), several items by key
+//! in one round trip (BatchGetItem, strongly consistent), or a [`Query`] of one partition of
+//! the table or of GSI1, a page at a time or all of it. Never Scan.
+
+use std::collections::HashMap;
+use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
-use aws_sdk_dynamodb::types::Select;
+use aws_sdk_dynamodb::types::KeysAndAttributes;
 use serde::de::DeserializeOwned;
 
 use super::DynamoStore;
@@ -114,6 +118,35 @@ impl DynamoStore {
         out.item.map(from_item).transpose()
     }
 
+    /// The items of `keys` (at most 100), each `None` when there is none, in one
+    /// BatchGetItem. Keys DynamoDB leaves unprocessed (throttling) are asked again.
+    pub(super) async fn get_many(&self, keys: &[Key], what: &'static str) -> anyhow::Result<Vec<Option<Item>>> {
+        let mut found: HashMap<(String, String), Item> = HashMap::new();
+        // DynamoDB refuses a batch that names a key twice.
+        let mut pending: Vec<Item> =
+            keys.iter().enumerate().filter(|(at, key)| !keys[..*at].contains(key)).map(|(_, key)| key.item()).collect();
+        let mut round = 0u32;
+        while !pending.is_empty() {
+            let wanted = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .context("Failed to build a batch read")?;
+            let out = self.client.batch_get_item().request_items(&self.table, wanted).send().await.context(what)?;
+            for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                let part = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                found.insert((part("PK"), part("SK")), item);
+            }
+            pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
+            round += 1;
+            anyhow::ensure!(round <= 5 || pending.is_empty(), "{what}: keys left unprocessed after 5 rounds");
+            if !pending.is_empty() {
+                tokio::time::sleep(Duration::from_millis(20 * u64::from(round))).await;
+            }
+        }
+        Ok(keys.iter().map(|key| found.get(&(key.pk.clone(), key.sk.clone())).cloned()).collect())
+    }
+
     fn query(&self, query: &Query) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
         let (pk, sk) = query.key_names();
         let request = self
@@ -203,21 +236,6 @@ impl DynamoStore {
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
                 None => return Ok(items),
-            }
-        }
-    }
-
-    /// How many items there are (a COUNT query, page by page).
-    pub(super) async fn count(&self, query: &Query, what: &'static str) -> anyhow::Result<u64> {
-        let mut total = 0u64;
-        let mut start = None;
-        loop {
-            let out =
-                self.query(query).select(Select::Count).set_exclusive_start_key(start).send().await.context(what)?;
-            total += u64::try_from(out.count).unwrap_or_default();
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(total);
             }
         }
     }
