@@ -24,7 +24,7 @@ use crate::domain::limits::{Counter, Hit, Rule, login_delay};
 use crate::domain::password::MAX_PASSWORD_CHARS;
 use crate::domain::records::EmailOwner;
 use crate::domain::session::{LoginSession, RefreshToken, StoredSession};
-use crate::ports::{Conflict, Found, LoginError, TokenError, Tokens, Wanted, WriteError};
+use crate::ports::{Conflict, Found, LoginError, Tokens, Wanted, WriteError};
 
 /// Failed logins per (account, client address): that address is refused for that account.
 const FAILURES_PER_ACCOUNT_AND_ADDRESS: Rule = Rule { name: "login-fail-acct-ip", max: 10, window_secs: 900 };
@@ -99,21 +99,10 @@ pub async fn login(app: &App, form: LoginForm, client_ip: &str) -> Result<Sessio
         Err(LoginError::Unexpected(e)) => return Err(AppError::Unavailable(e)),
     };
     let mut account = account?;
-    // Whose tokens these are, and their login: from the token itself (verified like every
-    // request's; no call, the keys are in memory).
-    let verified = match app.verifier.verify(tokens.access_token.expose_secret()).await {
-        Ok(verified) => verified,
-        Err(TokenError::Invalid) => {
-            return Err(AppError::Unavailable(anyhow::anyhow!("Cognito issued a token we refuse")));
-        }
-        Err(TokenError::Unexpected(e)) => return Err(AppError::Unavailable(e)),
-    };
-    let session_id = verified
-        .session
-        .ok_or_else(|| AppError::Unavailable(anyhow::anyhow!("Cognito issued an access token without origin_jti")))?;
-    let user = match account.user.take().filter(|u| u.user_id == verified.user_id) {
+    let session_id = tokens.session.clone();
+    let user = match account.user.take().filter(|u| u.user_id == tokens.user_id) {
         Some(user) => user,
-        None => app.store.get_user(&verified.user_id).await?.ok_or(AppError::InvalidCredentials)?,
+        None => app.store.get_user(&tokens.user_id).await?.ok_or(AppError::InvalidCredentials)?,
     };
     if user.status != UserStatus::Active {
         return Err(AppError::InvalidCredentials);

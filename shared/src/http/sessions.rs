@@ -211,7 +211,7 @@ fn presented_token(req: &Request) -> Result<Presented, AppError> {
 /// refresh token in the body or, for the console, in the cookie.
 fn login_answer(app: &App, req: &Request, session: Session, mode: SessionMode) -> Reply {
     let Session { tokens, user: described } = session;
-    let Tokens { access_token, id_token, refresh_token, expires_in } = tokens;
+    let Tokens { access_token, id_token, refresh_token, expires_in, .. } = tokens;
     let refresh_token = RefreshToken::issued(refresh_token);
     let body = SessionBody {
         access_token: access_token.expose_secret(),

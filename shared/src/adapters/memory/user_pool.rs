@@ -124,12 +124,14 @@ impl IdentityProvider for FakeUserPool {
         self.refresh_tokens
             .lock()
             .expect("the pool's lock")
-            .insert(refresh.clone(), (email.to_owned(), user.sign_outs, session));
+            .insert(refresh.clone(), (email.to_owned(), user.sign_outs, session.clone()));
         Ok(Tokens {
             access_token: SecretString::from(access),
             id_token: SecretString::from("id-token"),
             refresh_token: SecretString::from(refresh),
             expires_in: 3600,
+            user_id: user.user_id,
+            session,
         })
     }
 
