@@ -6,6 +6,7 @@
 pub mod aws_calls;
 pub mod console;
 pub mod emulator;
+pub mod isolation;
 pub mod provision;
 pub mod server;
 
@@ -74,6 +75,8 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
         // The SDK's standard retries, with short pauses: an injected fault then costs
         // milliseconds, not seconds.
         .retry_config(aws_config::retry::RetryConfig::standard().with_initial_backoff(Duration::from_millis(5)))
+        // The emulator's transactions are not isolated; this client isolates them.
+        .http_client(isolation::http_client())
         .load()
         .await
 }
