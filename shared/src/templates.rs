@@ -110,7 +110,7 @@ mod tests {
     fn every_email_kind_renders_a_subject_text_and_html_with_its_link() {
         let params = json!({"first_name": "Ada", "business_name": "Acme", "customer_name": "Globex",
             "partner_type": "Reseller", "link": "https://x.test/l?token=abc", "login_url": "https://p.test/login",
-            "reset_url": "https://x.test/r", "reason": "Unknown business"});
+            "forgot_password_url": "https://p.test/forgot-password", "reason": "Unknown business"});
         for kind in KINDS {
             let email = render_email(*kind, "a@acme.test", &params).unwrap();
             assert!(!email.subject.is_empty() && !email.subject.contains('\n'), "{kind:?}");
@@ -129,6 +129,15 @@ mod tests {
         assert!(email.html.contains("A&amp;B &lt;script&gt;"));
         assert!(!email.html.contains("<script>"));
         assert!(email.text.contains("A&B <script>"));
+    }
+
+    #[test]
+    fn the_account_exists_notice_links_to_forgot_password_not_to_a_reset_page() {
+        let params = json!({"pending": false, "forgot_password_url": "https://p.test/forgot-password"});
+        let email = render_email(EmailKind::AccountExists, "a@acme.test", &params).unwrap();
+        assert!(email.text.contains("https://p.test/forgot-password"));
+        assert!(email.html.contains("p.test&#x2f;forgot-password"), "{}", email.html);
+        assert!(!email.text.contains("reset-password") && !email.html.contains("reset-password"));
     }
 
     #[test]
@@ -158,6 +167,7 @@ mod tests {
             "link",
             "login_url",
             "reset_url",
+            "forgot_password_url",
         ];
         let params: serde_json::Map<String, serde_json::Value> =
             names.iter().map(|n| ((*n).to_owned(), json!(format!("TYPED-{n}")))).collect();

@@ -235,8 +235,9 @@ fn the_dead_letter_alarm_counts_the_line_the_outbox_logs() -> Result<()> {
 
 #[test]
 fn every_signed_in_function_may_read_the_caller_and_write_an_audit_event() -> Result<()> {
-    // Every signed-in request reads the caller's account, and a request made under an
-    // impersonation is audited (a PutItem) before it runs, whatever the function does.
+    // Every signed-in request reads the caller's account and login together (a
+    // BatchGetItem), a request made under an impersonation reads its session, customer and
+    // link (GetItem) and is audited (a PutItem) before it runs, whatever the function does.
     let template = read_yaml("template.yaml")?;
     let signed_in: BTreeSet<&str> =
         ROUTES.iter().filter(|r| r.access == Access::SignedIn).map(|r| r.function).collect();
@@ -258,7 +259,7 @@ fn every_signed_in_function_may_read_the_caller_and_write_an_audit_event() -> Re
                 _ => {}
             }
         }
-        for wanted in ["dynamodb:GetItem", "dynamodb:PutItem"] {
+        for wanted in ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"] {
             if !actions.contains(wanted) {
                 problems.push(format!("template.yaml: {} ({binary}) lacks {wanted}", id.as_str().unwrap_or_default()));
             }

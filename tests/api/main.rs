@@ -2,8 +2,10 @@
 mod approvals;
 mod authorization;
 mod calls_dashboard;
+mod calls_onboarding;
 mod console;
 mod contract;
+mod credentials;
 mod customers;
 mod dashboard;
 mod dead_letters;

@@ -87,7 +87,7 @@ async fn legacy_request(app: &TestApp) -> SignUpRequest {
         user_id: None,
     };
     let received = OutboxMessage::new(REFUSED, EmailKind::SignUpReceived, json!({"first_name": "Ada"}), None);
-    app.stack.app.store.create_signup_request(&request, None, &received).await.unwrap();
+    app.stack.app.store.create_signup_request(&request, None, &received, &[]).await.unwrap();
     request
 }
 

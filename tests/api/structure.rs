@@ -152,9 +152,6 @@ fn the_import_reader_sees_an_import_loop_when_there_is_one() {
     let paths = paths_named("use crate::app::{App, x};\nuse super::edge::respond;\nlet a = my_crate::b;");
     assert_eq!(
         paths,
-        vec!["crate::app::", "super::edge::respond"]
-            .iter()
-            .map(|p| p.trim_end_matches(':').to_owned())
-            .collect::<Vec<_>>()
+        ["crate::app::", "super::edge::respond"].iter().map(|p| p.trim_end_matches(':').to_owned()).collect::<Vec<_>>()
     );
 }

@@ -10,7 +10,7 @@ async fn main() -> Result<(), Error> {
     portal::telemetry::init();
     let app = &App::from_env().await?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        let attempted = outbox::relay_event(&app, &event.payload).await?;
+        let attempted = outbox::relay_event(app, &event.payload).await?;
         Ok::<_, Error>(json!({"attempted": attempted}))
     }))
     .await

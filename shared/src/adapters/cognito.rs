@@ -11,7 +11,11 @@ use aws_sdk_cognitoidentityprovider::operation::admin_initiate_auth::AdminInitia
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, MessageActionType};
 use secrecy::{ExposeSecret as _, SecretString};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use crate::domain::ids::UserId;
+use crate::domain::session::SessionId;
 use crate::ports::{CreateUserError, IdentityProvider, LoginError, Refreshed, Tokens};
 
 /// The portal's user pool and app client.
@@ -26,6 +30,24 @@ impl Identity {
     pub fn new(client: Client, pool_id: impl Into<String>, client_id: impl Into<String>) -> Self {
         Self { client, pool_id: pool_id.into(), client_id: client_id.into() }
     }
+}
+
+/// Whose login an access token Cognito just issued is: its `sub` and `origin_jti`. The
+/// token comes straight from Cognito's answer over TLS, so its claims are read without
+/// checking its signature (every request's token is verified in full: `adapters::jwt`).
+fn login_of(access_token: &str) -> anyhow::Result<(UserId, SessionId)> {
+    #[derive(serde::Deserialize)]
+    struct Claims {
+        sub: String,
+        origin_jti: String,
+    }
+    let payload = access_token.split('.').nth(1).context("The access token is not a JWT")?;
+    let bytes =
+        URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).context("The access token's payload is not base64")?;
+    let claims: Claims = serde_json::from_slice(&bytes).context("The access token has no sub or origin_jti")?;
+    let user_id = UserId::parse(&claims.sub).context("The access token's sub is not a user id")?;
+    let session = SessionId::parse(&claims.origin_jti).context("The access token's origin_jti is not a session id")?;
+    Ok((user_id, session))
 }
 
 #[async_trait]
@@ -123,11 +145,15 @@ impl IdentityProvider for Identity {
         // every password itself, so a user in a challenge state cannot log in.
         let result = out.authentication_result.ok_or(LoginError::InvalidCredentials)?;
         let token = |t: Option<String>| t.map(SecretString::from).context("Cognito returned no token");
+        let access_token = token(result.access_token)?;
+        let (user_id, session) = login_of(access_token.expose_secret())?;
         Ok(Tokens {
-            access_token: token(result.access_token)?,
+            access_token,
             id_token: token(result.id_token)?,
             refresh_token: token(result.refresh_token)?,
             expires_in: result.expires_in,
+            user_id,
+            session,
         })
     }
 
@@ -201,5 +227,20 @@ impl IdentityProvider for Identity {
                 .context("Failed to disable the Cognito user")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_is_read_from_the_access_token_cognito_issued() {
+        let payload = URL_SAFE_NO_PAD.encode(r#"{"sub":"5f1c-77","origin_jti":"0b6e1f3e-6a0c","token_use":"access"}"#);
+        let (user, session) = login_of(&format!("eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln")).unwrap();
+        assert_eq!((user.as_ref(), session.as_ref()), ("5f1c-77", "0b6e1f3e-6a0c"));
+        let without = URL_SAFE_NO_PAD.encode(r#"{"sub":"5f1c-77"}"#);
+        assert!(login_of(&format!("h.{without}.s")).is_err(), "a token without origin_jti names no login");
+        assert!(login_of("not a token").is_err());
     }
 }

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use tokio::sync::{Mutex, RwLock};
 
 use crate::domain::ids::UserId;
+use crate::domain::session::SessionId;
 use crate::ports::{TokenError, TokenVerifier, VerifiedToken};
 
 /// How long a JWKS fetch may take.
@@ -33,9 +34,10 @@ const RETRY_FAILED_AFTER: Duration = Duration::from_secs(5);
 #[derive(Deserialize)]
 struct Claims {
     sub: String,
-    iat: i64,
     token_use: String,
     client_id: Option<String>,
+    /// The login's id, kept by refreshed tokens.
+    origin_jti: Option<String>,
 }
 
 /// Where the key set comes from.
@@ -177,7 +179,8 @@ impl TokenVerifier for Verifier {
             return Err(TokenError::Invalid);
         }
         let user_id = UserId::parse(&claims.sub).ok_or(TokenError::Invalid)?;
-        Ok(VerifiedToken { user_id, issued_at: claims.iat })
+        let session = claims.origin_jti.as_deref().and_then(SessionId::parse);
+        Ok(VerifiedToken { user_id, session })
     }
 }
 

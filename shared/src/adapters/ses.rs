@@ -1,10 +1,16 @@
 //! SES (v2), the [`EmailSender`]. Each message is sent as raw MIME, built with `lettre`, so that it
 //! carries both an HTML and a plain-text body (SES templates are not used: messages are
 //! rendered in Rust from templates compiled into the binary).
+//!
+//! A refusal is reported by its error code only ([`SendFailure`]): SES's messages quote
+//! addresses ("Email address is not verified: …"), and what this returns is logged and kept
+//! on the queued email (`last_error`), where no recipient's address belongs.
 
-use anyhow::{Context as _, anyhow};
+use anyhow::Context as _;
 use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::error::{ProvideErrorMetadata as _, SdkError};
+use aws_sdk_sesv2::operation::send_email::SendEmailError;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 use lettre::message::{Mailbox, MultiPart};
@@ -21,6 +27,28 @@ pub struct Mailer {
 impl Mailer {
     pub fn new(client: Client, from: impl Into<String>) -> Self {
         Self { client, from: from.into() }
+    }
+}
+
+/// Why SES did not send an email: its error code (`MessageRejected`, `Throttling`...) or the
+/// kind of transport failure, and nothing of its message.
+#[derive(Debug, thiserror::Error)]
+#[error("SES did not send the email: {code}")]
+pub struct SendFailure {
+    pub code: String,
+}
+
+impl SendFailure {
+    fn of<R>(e: &SdkError<SendEmailError, R>) -> Self {
+        let code = match e {
+            SdkError::ServiceError(service) => service.err().code().unwrap_or("ServiceError"),
+            SdkError::TimeoutError(_) => "Timeout",
+            SdkError::DispatchFailure(_) => "DispatchFailure",
+            SdkError::ResponseError(_) => "ResponseError",
+            SdkError::ConstructionFailure(_) => "ConstructionFailure",
+            _ => "Unknown",
+        };
+        Self { code: code.to_owned() }
     }
 }
 
@@ -47,7 +75,31 @@ impl EmailSender for Mailer {
             .content(EmailContent::builder().raw(raw).build())
             .send()
             .await
-            .map_err(|e| anyhow!(e).context("SES refused or failed to send the email"))?;
+            .map_err(|e| SendFailure::of(&e))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_sesv2::config::http::HttpResponse;
+    use aws_sdk_sesv2::error::ErrorMetadata;
+    use aws_sdk_sesv2::types::error::MessageRejected;
+    use aws_smithy_types::body::SdkBody;
+
+    use super::*;
+
+    #[test]
+    fn a_refusal_is_reported_by_its_code_without_the_address_ses_quotes() {
+        let text = "Email address is not verified. The following identities failed the check: bob@globex-corp.com";
+        let meta = ErrorMetadata::builder().code("MessageRejected").message(text).build();
+        let rejected = SendEmailError::MessageRejected(MessageRejected::builder().message(text).meta(meta).build());
+        let raw = HttpResponse::new(400.try_into().unwrap(), SdkBody::empty());
+        let error = SdkError::service_error(rejected, raw);
+
+        let failure = anyhow::Error::from(SendFailure::of(&error));
+
+        assert_eq!(format!("{failure:#}"), "SES did not send the email: MessageRejected");
+        assert!(!format!("{failure:?}").contains('@'));
     }
 }

@@ -3,6 +3,12 @@
 //! the customer) and emails a set-password link; all table writes are one transaction that
 //! holds only while the request is still pending, so a double click or two admins at once
 //! give one account and one email.
+//!
+//! Four calls: the caller's session, the request, the Cognito user, the transaction. A
+//! retried approval finds the Cognito user of the first attempt (one more call). A partner is
+//! linked only while the invitation it signed up through is still pending at the generation
+//! of its link: a customer that revoked (or resent) the invitation since blocks the approval,
+//! which then answers 409 `invitation_withdrawn`, and the admin rejects the request.
 
 use std::collections::HashMap;
 
@@ -19,9 +25,10 @@ use crate::domain::token::TokenPurpose;
 use crate::ports::CreateUserError;
 use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 
+/// How many requests are pending (one read of a counter that the writes keep).
 pub async fn count_pending(app: &App, caller: &Caller) -> Result<u64, AppError> {
     caller.require(Role::Admin)?;
-    Ok(app.store.count_requests(RequestStatus::Pending).await?)
+    Ok(app.store.count_pending_requests().await?)
 }
 
 pub async fn list(
@@ -87,16 +94,23 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
         status: UserStatus::PendingPassword,
         first_name: request.first_name.clone(),
         last_name: request.last_name.clone(),
-        tokens_valid_after: 0,
+        sessions_valid_after_ms: 0,
+        credentials_changed_at_ms: 0,
         created_at: decided,
         active_business: None,
     };
     let link = match (&request.invited_by, request.kind) {
         (Some(invited), AccountKind::Partner) => {
-            let customer = app.store.get_business(&invited.customer_id).await?;
+            // The customer's name as the partner signed up (a request stored before it was
+            // kept there reads it).
+            let customer_name = if invited.customer_name.is_empty() {
+                app.store.get_business(&invited.customer_id).await?.map(|c| c.name).unwrap_or_default()
+            } else {
+                invited.customer_name.clone()
+            };
             Some(PartnerLink {
                 customer_id: invited.customer_id.clone(),
-                customer_name: customer.map(|c| c.name).unwrap_or_default(),
+                customer_name,
                 partner_id: business.business_id.clone(),
                 partner_name: business.name.clone(),
                 partner_type: invited.partner_type,
@@ -117,7 +131,7 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
         &request.email,
         EmailKind::Approved,
         json!({"first_name": request.first_name, "business_name": request.business_name}),
-        Some(outbox::link(app, TokenPurpose::SetPassword, user_id.as_ref())?),
+        Some(outbox::password_link(app, TokenPurpose::SetPassword, &user, Some(&business.name))?),
     )?;
     let audit = audit::event(
         &business.business_id,
@@ -148,6 +162,12 @@ pub async fn approve(app: &App, caller: &Caller, id: &str) -> Result<SignUpReque
             let current = app.store.get_request(&request.request_id).await?.ok_or(AppError::NotFound("request"))?;
             already(&current, RequestStatus::Approved)
         }
+        Err(WriteError::Conflict(Conflict::InvitationChanged)) => Err(AppError::conflict(
+            "invitation_withdrawn",
+            "The customer withdrew or resent the invitation this partner signed up through, so the partner cannot \
+             be linked through it; reject this request with a reason (the partner can sign up again from the \
+             customer's current invitation).",
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -200,16 +220,23 @@ pub async fn reject(app: &App, caller: &Caller, id: &str, form: &RejectForm) -> 
 }
 
 /// The names of the businesses that invited the partners of a page of sign-up requests, for
-/// the "who invited it" column (one read per distinct inviter, at most a page's worth).
+/// the "who invited it" column. A request keeps its inviter's name from the sign-up; only a
+/// request stored before it did costs a read (one per distinct inviter).
 ///
 /// # Errors
 /// `Unavailable` when a business cannot be read.
 pub async fn inviter_names(app: &App, requests: &[SignUpRequest]) -> Result<HashMap<BusinessId, String>, AppError> {
-    let mut ids: Vec<&BusinessId> =
-        requests.iter().filter_map(|r| r.invited_by.as_ref().map(|i| &i.customer_id)).collect();
+    let mut names = HashMap::new();
+    for invited in requests.iter().filter_map(|r| r.invited_by.as_ref()).filter(|i| !i.customer_name.is_empty()) {
+        names.insert(invited.customer_id.clone(), invited.customer_name.clone());
+    }
+    let mut ids: Vec<&BusinessId> = requests
+        .iter()
+        .filter_map(|r| r.invited_by.as_ref().map(|i| &i.customer_id))
+        .filter(|id| !names.contains_key(*id))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut names = HashMap::new();
     for id in ids {
         if let Some(business) = app.store.get_business(id).await? {
             names.insert(id.clone(), business.name);

@@ -9,6 +9,13 @@
 //! - `locked`: the Cognito user is disabled, every session ends, and every later request
 //!   with an old token is refused (handlers check the stored status on every request).
 //!
+//! Every step that touches Cognito and the table finishes its job when it is retried after
+//! failing halfway: creating a customer again finds the account the first attempt made (and
+//! disables it, for a locked one); locking changes Cognito first and the table last, so a
+//! table that says "locked" means Cognito was done, and a retry after a Cognito failure finds
+//! the table unchanged and does it all again. Each change is audited in the write that makes
+//! it.
+//!
 //! Impersonation: a partner starts a 30-minute session for a customer it manages and sends
 //! its token in the `X-Impersonation-Token` header next to its own access token. Every
 //! request under it is audited with the partner as actor and the customer as subject.
@@ -18,12 +25,12 @@ use serde_json::json;
 use time::Duration;
 
 use super::outbox;
-use super::{App, AppError, Caller, audit, now};
+use super::{App, AppError, Caller, audit, now, now_ms};
 use crate::domain::account::{AccountKind, PartnerType, Role, UserStatus};
 use crate::domain::email::{BusinessEmail, EmailError};
 use crate::domain::fields::{FieldErrors, Text};
 use crate::domain::ids::BusinessId;
-use crate::domain::records::{Business, EmailKind, Impersonation, PartnerLink, User};
+use crate::domain::records::{Business, EmailKind, EmailOwner, Impersonation, PartnerLink, User};
 use crate::domain::token::{LinkToken, TokenPurpose};
 use crate::ports::CreateUserError;
 use crate::ports::{Conflict, WriteError};
@@ -92,9 +99,9 @@ impl TryFrom<&CreateCustomerForm> for ValidCustomer {
 
     fn try_from(form: &CreateCustomerForm) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let business_name = errors.check("business_name", Text::parse(form.business_name.as_deref(), 120));
-        let first_name = errors.check("first_name", Text::parse(form.first_name.as_deref(), 60));
-        let last_name = errors.check("last_name", Text::parse(form.last_name.as_deref(), 60));
+        let business_name = errors.check("business_name", Text::name(form.business_name.as_deref(), 120));
+        let first_name = errors.check("first_name", Text::name(form.first_name.as_deref(), 60));
+        let last_name = errors.check("last_name", Text::name(form.last_name.as_deref(), 60));
         let email = errors.check("email", BusinessEmail::parse(form.email.as_deref().unwrap_or_default()));
         let status = errors.check("status", ManagedStatus::parse(form.status.as_deref()));
         match (business_name, first_name, last_name, email, status) {
@@ -124,16 +131,23 @@ pub fn partner(caller: &Caller) -> Result<&User, AppError> {
     Ok(&caller.user)
 }
 
+/// Creates a managed customer: the Cognito user (its business's partner read meanwhile),
+/// then one transaction (the address claimed, the user, the business, both sides of the
+/// link, the audit event and the email), then, for a locked one, the Cognito user disabled.
+/// Four calls (five for a locked customer).
+///
+/// The same request again (a retry after a failure, a double click) finds the account the
+/// first one made, finishes its job (disables a locked one) and answers with it, so one
+/// customer results; an address held by anyone else is a 409.
 #[tracing::instrument(name = "Create a managed customer", skip_all)]
 pub async fn create(app: &App, caller: &Caller, form: &CreateCustomerForm) -> Result<ManagedCustomer, AppError> {
     let partner = partner(caller)?;
     let valid = ValidCustomer::try_from(form)?;
-    let taken = || AppError::conflict("email_taken", "This email address already has an account.");
-    if app.store.email_owner(valid.email.as_ref()).await?.is_some() {
-        return Err(taken());
-    }
-    let partner_business = app.store.get_business(&partner.business_id).await?.ok_or(AppError::NotFound("business"))?;
-    let user_id = match app.identity.create_user(valid.email.as_ref()).await {
+    // No read of the address first: the transaction's condition on it says the same.
+    let (partner_business, created_user) =
+        tokio::join!(app.store.get_business(&partner.business_id), app.identity.create_user(valid.email.as_ref()));
+    let partner_business = partner_business?.ok_or(AppError::NotFound("business"))?;
+    let user_id = match created_user {
         Ok(user_id) => user_id,
         Err(CreateUserError::Refused) => {
             return Err(FieldErrors::single("email", EmailError::Unsupported.to_string()).into());
@@ -159,7 +173,8 @@ pub async fn create(app: &App, caller: &Caller, form: &CreateCustomerForm) -> Re
         status: valid.status.user_status(),
         first_name: valid.first_name.to_string(),
         last_name: valid.last_name.to_string(),
-        tokens_valid_after: 0,
+        sessions_valid_after_ms: 0,
+        credentials_changed_at_ms: 0,
         created_at: created,
         active_business: None,
     };
@@ -184,7 +199,7 @@ pub async fn create(app: &App, caller: &Caller, form: &CreateCustomerForm) -> Re
                 EmailKind::CustomerCreated,
                 json!({"first_name": user.first_name, "business_name": business.name,
                        "partner_name": partner_business.name, "activate": purpose == TokenPurpose::Activation}),
-                Some(outbox::link(app, purpose, user_id.as_ref())?),
+                Some(outbox::password_link(app, purpose, &user, Some(&business.name))?),
             )?)
         }
     };
@@ -195,15 +210,42 @@ pub async fn create(app: &App, caller: &Caller, form: &CreateCustomerForm) -> Re
         "customer_created",
         json!({"status": valid.status, "partner_business": partner.business_id}),
     );
-    match app.store.create_managed_customer(&user, &business, &link, &event, email.as_ref()).await {
-        Ok(()) => {}
-        Err(WriteError::Conflict(Conflict::EmailTaken)) => return Err(taken()),
+    let customer = match app.store.create_managed_customer(&user, &business, &link, &event, email.as_ref()).await {
+        Ok(()) => ManagedCustomer { business, user },
+        Err(WriteError::Conflict(Conflict::EmailTaken)) => created_before(app, partner, &user, &business.name).await?,
         Err(e) => return Err(e.into()),
+    };
+    if customer.user.status == UserStatus::Locked {
+        // After the table: never disable an account this partner does not manage.
+        app.identity.set_enabled(&customer.user.email, false).await?;
     }
-    if valid.status == ManagedStatus::Locked {
-        app.identity.set_enabled(&user.email, false).await?;
+    tracing::info!(business_id = %customer.business.business_id, status = ?customer.user.status, "Managed customer created");
+    Ok(customer)
+}
+
+/// The customer an earlier attempt of this same request made: the address is held by the
+/// Cognito user this attempt found, its business is managed by this partner under the name
+/// asked for, the person has the names and the status asked for, and has not used the
+/// account yet (no password chosen). Anything else holding the address is a 409: an account
+/// in use is never "created" twice.
+async fn created_before(app: &App, partner: &User, attempted: &User, name: &str) -> Result<ManagedCustomer, AppError> {
+    let taken = || AppError::conflict("email_taken", "This email address already has an account.");
+    let holder = app.store.email_owner(&attempted.email).await?;
+    if !matches!(&holder, Some(EmailOwner::User { user_id, .. }) if *user_id == attempted.user_id) {
+        return Err(taken());
     }
-    tracing::info!(business_id = %business.business_id, status = ?valid.status, "Managed customer created");
+    let user = app.store.get_user(&attempted.user_id).await?.ok_or_else(taken)?;
+    let business = app.store.get_business(&user.business_id).await?.ok_or_else(taken)?;
+    let same_request = business.managed_by.as_ref() == Some(&partner.business_id)
+        && business.name == name
+        && user.role == Role::Customer
+        && (user.first_name.as_str(), user.last_name.as_str(), user.status)
+            == (attempted.first_name.as_str(), attempted.last_name.as_str(), attempted.status)
+        && !user.has_password();
+    if !same_request {
+        return Err(taken());
+    }
+    tracing::info!(business_id = %business.business_id, "The customer was created by an earlier attempt");
     Ok(ManagedCustomer { business, user })
 }
 
@@ -261,7 +303,7 @@ pub async fn update(
         ("last_name", &form.last_name, &mut customer.user.last_name, 60),
     ] {
         if value.is_some()
-            && let Some(text) = errors.check(field, Text::parse(value.as_deref(), max))
+            && let Some(text) = errors.check(field, Text::name(value.as_deref(), max))
         {
             details_changed |= *target != text.as_ref();
             *target = text.to_string();
@@ -280,7 +322,6 @@ pub async fn update(
     }
     if details_changed {
         let renamed = customer.business.name != old_name;
-        app.store.update_customer_details(&customer.user, &customer.business, &link, renamed).await?;
         let event = audit::event(
             &customer.business.business_id,
             partner,
@@ -290,7 +331,7 @@ pub async fn update(
             "business_name": customer.business.name, "first_name": customer.user.first_name,
             "last_name": customer.user.last_name}),
         );
-        app.store.put_audit(&event).await?;
+        app.store.update_customer_details(&customer.user, &customer.business, &link, renamed, &event).await?;
     }
     if let Some(status) = status
         && ManagedStatus::of(customer.user.status) != status
@@ -300,6 +341,10 @@ pub async fn update(
     Ok(customer)
 }
 
+/// Changes a customer's status. Cognito first, the table last (with the audit event, in one
+/// write): a table that says "locked" means the Cognito user was disabled and signed out,
+/// and a retry after a failure anywhere finds the table unchanged and does the whole job
+/// again (each Cognito call is idempotent).
 async fn set_status(
     app: &App,
     partner: &User,
@@ -307,22 +352,17 @@ async fn set_status(
     status: ManagedStatus,
 ) -> Result<(), AppError> {
     let from = ManagedStatus::of(customer.user.status);
-    match status {
+    let email = customer.user.email.as_str();
+    let ends_sessions = match status {
         ManagedStatus::Locked => {
-            // The table first: from this write on, every request with an old token is
-            // refused, whatever Cognito does next.
-            let at = now().unix_timestamp();
-            app.store.set_user_status(&customer.user.user_id, UserStatus::Locked, Some(at)).await?;
-            app.identity.set_enabled(&customer.user.email, false).await?;
-            app.identity.sign_out_everywhere(&customer.user.email).await?;
-            customer.user.tokens_valid_after = at;
+            tokio::try_join!(app.identity.set_enabled(email, false), app.identity.sign_out_everywhere(email))?;
+            Some(now_ms())
         }
         _ => {
-            app.identity.set_enabled(&customer.user.email, true).await?;
-            app.store.set_user_status(&customer.user.user_id, status.user_status(), None).await?;
+            app.identity.set_enabled(email, true).await?;
+            None
         }
-    }
-    customer.user.status = status.user_status();
+    };
     let event = audit::event(
         &customer.business.business_id,
         partner,
@@ -330,7 +370,11 @@ async fn set_status(
         "customer_status_changed",
         json!({"from": from, "to": status}),
     );
-    app.store.put_audit(&event).await?;
+    app.store.set_user_status(&customer.user.user_id, status.user_status(), ends_sessions, &event).await?;
+    customer.user.status = status.user_status();
+    if let Some(at) = ends_sessions {
+        customer.user.sessions_valid_after_ms = at;
+    }
     tracing::info!(business_id = %customer.business.business_id, ?from, to = ?status, "Managed customer status changed");
     Ok(())
 }
@@ -366,18 +410,16 @@ pub async fn start_impersonation(app: &App, caller: &Caller, business_id: &str) 
         ended: false,
         started_at: started,
     };
-    app.store.put_impersonation(&token.hash(), &session).await?;
-    for business in [&customer.business.business_id, &partner.business_id] {
-        let event = audit::event(
+    let audits = [&customer.business.business_id, &partner.business_id].map(|business| {
+        audit::event(
             business,
             partner,
             Some(&customer.user),
             "impersonation_started",
-            json!({
-            "expires_at": expires_at.unix_timestamp()}),
-        );
-        app.store.put_audit(&event).await?;
-    }
+            json!({"expires_at": expires_at.unix_timestamp()}),
+        )
+    });
+    app.store.start_impersonation(&token.hash(), &session, &audits).await?;
     Ok(Started { token, expires_at, customer })
 }
 

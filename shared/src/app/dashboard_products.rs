@@ -9,13 +9,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::dashboard::{Target, actor, linked, refused, target};
-use super::{App, AppError, Caller, Limit, audit, catalog, now, outbox};
+use super::{App, AppError, Caller, audit, bounded_hits, catalog, now, outbox};
 use crate::domain::account::Role;
 use crate::domain::catalog::{
     Note, Priority, Product, ProductAction, ProductEvent, ProductId, ProductState, Quote, QuoteId, QuoteStatus,
     Suggestion,
 };
 use crate::domain::fields::FieldErrors;
+use crate::domain::limits::Rule;
 use crate::domain::records::EmailKind;
 use crate::ports::{Conflict, MAX_PAGE, Page, QuoteOutcome, RequestOutcome, WriteError};
 
@@ -23,11 +24,11 @@ use crate::ports::{Conflict, MAX_PAGE, Page, QuoteOutcome, RequestOutcome, Write
 const MAX_ADMIN_EMAILS: i32 = 50;
 
 /// Quote requests one partner business may send in a day (each one emails every admin).
-pub const QUOTES_PER_PARTNER: Limit = Limit { name: "quote-partner", max: 30, window_secs: 86_400 };
+pub const QUOTES_PER_PARTNER: Rule = Rule { name: "quote-partner", max: 30, window_secs: 86_400 };
 /// Quote emails one customer user (the product's requester) may receive in a day.
-pub const QUOTES_PER_RECIPIENT: Limit = Limit { name: "quote-recipient", max: 20, window_secs: 86_400 };
+pub const QUOTES_PER_RECIPIENT: Rule = Rule { name: "quote-recipient", max: 20, window_secs: 86_400 };
 /// Quote requests from one client address in a day.
-pub const QUOTES_PER_ADDRESS: Limit = Limit { name: "quote-address", max: 60, window_secs: 86_400 };
+pub const QUOTES_PER_ADDRESS: Rule = Rule { name: "quote-address", max: 60, window_secs: 86_400 };
 
 /// A product as the dashboard shows it to one customer.
 pub struct BusinessProduct {
@@ -182,7 +183,7 @@ pub async fn request(app: &App, caller: &Caller, product_id: &str) -> Result<(Pr
             };
             Ok((state, Requested::Now))
         }
-        RequestOutcome::AlreadyRequested(state) => Ok((state, Requested::Already)),
+        RequestOutcome::AlreadyRequested(state) => Ok((*state, Requested::Already)),
     }
 }
 
@@ -316,8 +317,9 @@ pub async fn request_quote(
         "quote_requested",
         json!({"quote_id": quote.quote_id, "product_id": quote.product_id, "partner_business": partner}),
     );
-    let mut quotas = vec![QUOTES_PER_PARTNER.quota(partner.as_ref()), QUOTES_PER_ADDRESS.quota(client)];
-    quotas.extend(state.requester_email.as_deref().map(|to| QUOTES_PER_RECIPIENT.quota(to)));
+    let mut limits = vec![(QUOTES_PER_PARTNER, partner.as_ref()), (QUOTES_PER_ADDRESS, client)];
+    limits.extend(state.requester_email.as_deref().map(|to| (QUOTES_PER_RECIPIENT, to)));
+    let quotas = bounded_hits(&limits);
     match app.store.request_quote(&quote, &partner, &event, &emails, &audit, &quotas).await {
         Ok(QuoteOutcome::Requested) => {
             tracing::info!(quote_id = %quote.quote_id, emails = emails.len(), "Quote requested");
@@ -325,7 +327,7 @@ pub async fn request_quote(
         }
         Ok(QuoteOutcome::AlreadyOpen(open)) => {
             tracing::info!(quote_id = %open.quote_id, "A quote on this product is open; nobody emailed again");
-            Ok((open, Quoted::AlreadyOpen))
+            Ok((*open, Quoted::AlreadyOpen))
         }
         Err(WriteError::Conflict(Conflict::NotRequested)) => Err(not_requested()),
         Err(WriteError::Conflict(Conflict::RateLimited)) => {

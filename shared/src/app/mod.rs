@@ -29,8 +29,11 @@ use crate::adapters::ses::Mailer;
 use crate::config::Config;
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::fields::FieldErrors;
+use crate::domain::limits::{Hit, Rule};
 use crate::domain::records::User;
-use crate::ports::{BadCursor, EmailSender, IdentityProvider, Quota, Store, TokenError, TokenVerifier, WriteError};
+use crate::ports::{
+    BadCursor, Conflict, EmailSender, IdentityProvider, Store, TokenError, TokenVerifier, Wanted, WriteError,
+};
 
 /// Everything a handler needs, built once per cold start and shared by every invocation:
 /// the configuration, the ports the use cases call, and what the function keeps in memory
@@ -97,6 +100,11 @@ pub enum LinkProblem {
     Revoked,
     #[error("This link was replaced by a newer one. Please use the latest link we emailed you.")]
     Replaced,
+    #[error(
+        "This link no longer works because the account's password was changed after it was sent. \
+         If you need a new password, use \"Don't remember your password?\" on the login page."
+    )]
+    Superseded,
 }
 
 /// The outcome of every use case that did not succeed.
@@ -140,6 +148,8 @@ impl AppError {
 impl From<WriteError> for AppError {
     fn from(e: WriteError) -> Self {
         match e {
+            // A limit reached between a step's read and its write.
+            WriteError::Conflict(Conflict::RateLimited) => Self::RateLimited,
             WriteError::Conflict(conflict) => {
                 Self::Unavailable(anyhow::anyhow!("unexpected write conflict: {conflict}"))
             }
@@ -176,8 +186,11 @@ impl Caller {
     }
 }
 
-/// Turns a verified access token into a caller: the account must exist, be active, and the
-/// token must have been issued after the account's last "sign out everywhere".
+/// Turns a verified access token into a caller. The token's login (its `origin_jti`) must
+/// be one the portal recorded, for this user, begun after the user's sessions were last
+/// ended (a password change, a lock, a logout: compared in milliseconds of the portal's own
+/// clock, never the token's whole-second `iat`), and the account must be active. The user
+/// and the login are read together, in one round trip.
 pub async fn authenticate(app: &App, bearer: Option<&str>) -> Result<Caller, AppError> {
     let token = bearer.ok_or(AppError::Unauthenticated)?;
     let verified = match app.verifier.verify(token).await {
@@ -185,40 +198,36 @@ pub async fn authenticate(app: &App, bearer: Option<&str>) -> Result<Caller, App
         Err(TokenError::Invalid) => return Err(AppError::Unauthenticated),
         Err(TokenError::Unexpected(e)) => return Err(AppError::Unavailable(e)),
     };
-    let user = app.store.get_user(&verified.user_id).await?.ok_or(AppError::Unauthenticated)?;
-    if user.status != UserStatus::Active || verified.issued_at < user.tokens_valid_after {
+    let session = verified.session.as_ref().ok_or(AppError::Unauthenticated)?;
+    let found =
+        app.store.look_up(&Wanted { user: Some(&verified.user_id), login: Some(session), ..Wanted::default() }).await?;
+    let (Some(user), Some(login)) = (found.user, found.login) else {
+        return Err(AppError::Unauthenticated);
+    };
+    if user.status != UserStatus::Active || !login.admits(&user, now()) {
         return Err(AppError::Unauthenticated);
     }
     Ok(Caller { user, actor: None })
 }
 
-/// A fixed-window limit: `max` hits per `window_secs` for one key.
-#[derive(Debug, Clone, Copy)]
-pub struct Limit {
-    pub name: &'static str,
-    pub max: i64,
-    pub window_secs: i64,
+/// Bounded hits, now, on each rule for its key: a write refused once any rule is at its
+/// maximum (two racing requests cannot both take the last one).
+pub fn bounded_hits(limits: &[(Rule, &str)]) -> Vec<Hit> {
+    let now_secs = now().unix_timestamp();
+    limits.iter().map(|(rule, key)| rule.hit(rule.counter(key, now_secs))).collect()
 }
 
-impl Limit {
-    /// This limit for `key`, as a quota a write takes one from in its own transaction.
-    pub fn quota(&self, key: &str) -> Quota {
-        Quota { bucket: format!("{}#{key}", self.name), max: self.max, window_secs: self.window_secs }
+/// Counts a hit on every limit in one write, refused (and nothing counted) once any is at
+/// its maximum.
+pub async fn enforce_limits(app: &App, limits: &[(Rule, &str)]) -> Result<(), AppError> {
+    match app.store.count_and_queue(&bounded_hits(limits), &[]).await {
+        Ok(()) => Ok(()),
+        Err(WriteError::Conflict(Conflict::RateLimited)) => {
+            tracing::warn!(limits = ?limits.iter().map(|(rule, _)| rule.name).collect::<Vec<_>>(), "Rate limit reached");
+            Err(AppError::RateLimited)
+        }
+        Err(other) => Err(other.into()),
     }
-}
-
-/// Counts a hit on every limit and refuses once any is over.
-pub async fn enforce_limits(app: &App, limits: &[(Limit, &str)]) -> Result<(), AppError> {
-    let mut over = false;
-    for (limit, key) in limits {
-        let hits = app.store.hit_rate_limit(&format!("{}#{key}", limit.name), limit.window_secs).await?;
-        over |= hits > limit.max;
-    }
-    if over {
-        tracing::warn!(limits = ?limits.iter().map(|(l, _)| l.name).collect::<Vec<_>>(), "Rate limit reached");
-        return Err(AppError::RateLimited);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -226,4 +235,9 @@ mod tests;
 
 pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
+}
+
+/// Now, in Unix milliseconds: the portal's own clock for credential and session times.
+pub(crate) fn now_ms() -> i64 {
+    i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }

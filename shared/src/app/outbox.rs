@@ -16,7 +16,7 @@ use time::Duration;
 
 use super::{App, now};
 use crate::domain::ids::OutboxId;
-use crate::domain::records::{EmailKind, LinkSpec, OutboxMessage, StoredToken};
+use crate::domain::records::{EmailKind, LinkAccount, LinkSpec, OutboxMessage, StoredToken, User};
 use crate::domain::token::{LinkToken, TokenPurpose, link_nonce};
 use crate::templates::render_email;
 
@@ -66,7 +66,28 @@ pub fn link(app: &App, purpose: TokenPurpose, subject: impl Into<String>) -> any
         TokenPurpose::ResetPassword => c.link_page(&c.reset_password_url, "RESET_PASSWORD_URL")?,
         TokenPurpose::Activation => c.link_page(&c.activate_url, "ACTIVATE_URL")?,
     };
-    Ok(LinkSpec { purpose, subject: subject.into(), page_url, token_hash: None, expires_at: 0, minted_at_ms: 0 })
+    Ok(LinkSpec {
+        purpose,
+        subject: subject.into(),
+        page_url,
+        token_hash: None,
+        expires_at: 0,
+        minted_at_ms: 0,
+        account: None,
+    })
+}
+
+/// A password link (set, reset, activate) for `user`, carrying what its redemption needs of
+/// the account as it is now (see [`LinkAccount`]), so redeeming it reads only the token.
+pub fn password_link(
+    app: &App,
+    purpose: TokenPurpose,
+    user: &User,
+    business_name: Option<&str>,
+) -> anyhow::Result<LinkSpec> {
+    let mut spec = link(app, purpose, user.user_id.as_ref())?;
+    spec.account = Some(LinkAccount::of(user, business_name));
+    Ok(spec)
 }
 
 fn link_url(page_url: &str, purpose: TokenPurpose, token: &LinkToken) -> String {
@@ -139,6 +160,9 @@ async fn link_token(app: &App, message: &OutboxMessage, spec: &LinkSpec) -> anyh
                 expires_at: (now() + spec.purpose.lifetime()).unix_timestamp(),
                 used: false,
                 minted_at_ms: 0,
+                account: None,
+                lease_until_ms: 0,
+                claim: None,
             };
             app.store.put_token(&token.hash(), &stored).await.context("Failed to store the link token")?;
             Ok(token)

@@ -12,21 +12,22 @@ use serde_json::json;
 use time::Duration;
 
 use super::outbox;
-use super::{App, AppError, Caller, Limit, audit, now};
+use super::{App, AppError, Caller, audit, bounded_hits, now};
 use crate::domain::account::{PartnerType, Role};
 use crate::domain::email::BusinessEmail;
 use crate::domain::fields::{FieldErrors, Text};
 use crate::domain::ids::InvitationId;
+use crate::domain::limits::{Hit, Rule};
 use crate::domain::records::{EmailKind, Invitation, InvitationStatus, PartnerLink};
 use crate::domain::token::TokenPurpose;
-use crate::ports::{Conflict, MAX_PAGE, Page, Quota, WriteError};
+use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 
 /// Invitation emails (new, resent, or "you are linked") one customer may send in a day.
-pub const INVITES_PER_BUSINESS: Limit = Limit { name: "invite-business", max: 20, window_secs: 86_400 };
+pub const INVITES_PER_BUSINESS: Rule = Rule { name: "invite-business", max: 20, window_secs: 86_400 };
 /// Invitation emails one address may receive in a day, from every customer together.
-pub const INVITES_PER_RECIPIENT: Limit = Limit { name: "invite-recipient", max: 3, window_secs: 86_400 };
+pub const INVITES_PER_RECIPIENT: Rule = Rule { name: "invite-recipient", max: 3, window_secs: 86_400 };
 /// Invitation emails sent from one client address in a day.
-pub const INVITES_PER_ADDRESS: Limit = Limit { name: "invite-address", max: 50, window_secs: 86_400 };
+pub const INVITES_PER_ADDRESS: Rule = Rule { name: "invite-address", max: 50, window_secs: 86_400 };
 
 /// An identical "Invite" of an existing partner within this long after the invitation that
 /// linked it is the same click again: it answers as the first did.
@@ -80,12 +81,12 @@ pub enum InviteOutcome {
 
 /// The mail quotas of an invitation email to `to`, sent by the caller's business from
 /// `client`.
-fn mail_quotas(caller: &Caller, to: &str, client: &str) -> Vec<Quota> {
-    vec![
-        INVITES_PER_BUSINESS.quota(caller.user.business_id.as_ref()),
-        INVITES_PER_RECIPIENT.quota(to),
-        INVITES_PER_ADDRESS.quota(client),
-    ]
+fn mail_quotas(caller: &Caller, to: &str, client: &str) -> Vec<Hit> {
+    bounded_hits(&[
+        (INVITES_PER_BUSINESS, caller.user.business_id.as_ref()),
+        (INVITES_PER_RECIPIENT, to),
+        (INVITES_PER_ADDRESS, client),
+    ])
 }
 
 fn rate_limited() -> AppError {

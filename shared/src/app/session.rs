@@ -2,23 +2,27 @@
 //! access token from the session's refresh token ("a working day without logging in
 //! again"), and logout.
 //!
-//! Every login records its refresh token's SHA-256 ([`StoredSession`]); a refresh must name
-//! a live record before Cognito is asked, so unknown, expired and logged-out tokens all get
-//! the same 401 `session_ended`, and the caller's account is checked again on every refresh
-//! (a locked account, or one whose sessions were ended, gets no new token).
+//! Every login is recorded (`app::login`) by its Cognito session id, which every access
+//! token of the login carries (refreshed ones too) and which every signed-in request checks
+//! ([`super::authenticate`]), and by its refresh token's SHA-256 ([`StoredSession`]): a
+//! refresh must name a live record before Cognito is asked, so unknown, expired and
+//! logged-out tokens all get the same 401 `session_ended`, and the caller's account and
+//! login are checked again on every refresh (a locked account, or one whose sessions were
+//! ended, gets no new token).
 
 use secrecy::{ExposeSecret as _, SecretString};
 
-use super::{App, AppError, Limit, authenticate, enforce_limits, now};
+use super::{App, AppError, authenticate, enforce_limits, now, now_ms};
 use crate::domain::account::Role;
 use crate::domain::ids::BusinessId;
-use crate::domain::records::User;
+use crate::domain::limits::Rule;
+use crate::domain::records::{Business, User};
 use crate::domain::session::{RefreshToken, StoredSession};
-use crate::ports::{LoginError, WriteError};
+use crate::ports::{Conflict, LoginError, WriteError};
 
 /// A console reloads or opens a tab with one refresh each, and refreshes once an hour: far
 /// below this, even for an office behind one address.
-const REFRESHES_PER_ADDRESS: Limit = Limit { name: "refresh-ip", max: 300, window_secs: 900 };
+const REFRESHES_PER_ADDRESS: Rule = Rule { name: "refresh-ip", max: 300, window_secs: 900 };
 
 /// Who is signed in, as the console shows it.
 #[derive(Debug, Clone)]
@@ -36,25 +40,29 @@ pub async fn describe(app: &App, user: &User) -> Result<SessionUser, AppError> {
     if user.role == Role::Admin {
         return Ok(SessionUser { user: user.clone(), business_name: None, active_business: None });
     }
-    let (business, active) = tokio::join!(app.store.get_business(&user.business_id), async {
-        if user.role != Role::Partner {
-            return Ok(None);
-        }
-        let Some(active) = app.store.get_active_business(&user.business_id, &user.user_id).await? else {
-            return Ok(None);
-        };
-        // A link that ended since the choice means there is no active business any more.
-        let link = app.store.get_customer_link(&user.business_id, &active.business_id).await?;
-        anyhow::Ok(link.map(|l| (l.customer_id, l.customer_name)))
-    });
-    Ok(SessionUser { user: user.clone(), business_name: business?.map(|b| b.name), active_business: active? })
+    let business = app.store.get_business(&user.business_id).await?;
+    describe_with(app, user, business).await
 }
 
-/// Records the session of the refresh token a login just issued.
-#[tracing::instrument(name = "Record a session", skip_all, fields(user_id = %user.user_id))]
-pub async fn start(app: &App, user: &User, refresh_token: &RefreshToken) -> Result<(), AppError> {
-    app.store.put_session(&refresh_token.key(), &StoredSession::new(user.user_id.clone(), now())).await?;
-    Ok(())
+/// Describes the signed-in user from its business already read (read here if it is missing)
+/// and its active customer, which the user item holds; only a partner's active customer
+/// needs one more read: that the partner is still linked to it, and its name.
+pub async fn describe_with(app: &App, user: &User, business: Option<Business>) -> Result<SessionUser, AppError> {
+    if user.role == Role::Admin {
+        return Ok(SessionUser { user: user.clone(), business_name: None, active_business: None });
+    }
+    let business = match business.filter(|b| b.business_id == user.business_id) {
+        Some(business) => Some(business),
+        None => app.store.get_business(&user.business_id).await?,
+    };
+    let active_business = match user.active_business.as_ref().filter(|_| user.role == Role::Partner) {
+        None => None,
+        // A link that ended since the choice means there is no active business any more.
+        Some(active) => {
+            app.store.get_customer_link(&user.business_id, active).await?.map(|l| (l.customer_id, l.customer_name))
+        }
+    };
+    Ok(SessionUser { user: user.clone(), business_name: business.map(|b| b.name), active_business })
 }
 
 /// A new access token for a live session.
@@ -96,10 +104,11 @@ pub async fn refresh(app: &App, token: Option<&RefreshToken>, client_ip: &str) -
     Ok(Renewed { access_token: refreshed.access_token, expires_in: refreshed.expires_in, user: caller.user })
 }
 
-/// Logs out: the session of `token` is ended, and every session of the user with it, in the
-/// table (access tokens issued until now are refused) and in Cognito (global sign-out, which
-/// revokes every refresh token; the emulator has no `RevokeToken`). The user is found from
-/// the access token, or else from the session; without either there is nothing to end.
+/// Logs out: every session of the user ends, in the table (every login that began until
+/// now is refused, and the refresh-token session of `token` is marked ended, in one write)
+/// and in Cognito (global sign-out, which revokes every refresh token; the emulator has no
+/// `RevokeToken`). The user is found from the access token, or else from the session;
+/// without either there is nothing to end.
 ///
 /// # Errors
 /// Only `Unavailable` (a dependency failed): logging out twice, or with an unknown or
@@ -114,29 +123,27 @@ pub async fn logout(app: &App, bearer: Option<&str>, token: Option<&RefreshToken
             Err(e) => return Err(e),
         },
     };
-    let mut session_user = None;
-    if let Some(token) = token {
-        let key = token.key();
-        if let Some(session) = app.store.get_session(&key).await? {
-            match app.store.end_session(&key).await {
-                Ok(()) | Err(WriteError::Conflict(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-            session_user = Some(session.user_id);
-        }
-    }
-    let user = match (signed_in, session_user) {
+    let key = token.map(RefreshToken::key);
+    let session: Option<StoredSession> = match &key {
+        Some(key) => app.store.get_session(key).await?,
+        None => None,
+    };
+    let user = match (signed_in, &session) {
         (Some(user), _) => Some(user),
-        (None, Some(id)) => app.store.get_user(&id).await?,
+        (None, Some(session)) => app.store.get_user(&session.user_id).await?,
         (None, None) => None,
     };
     let Some(user) = user else {
         tracing::info!("Logout without a known session");
         return Ok(());
     };
-    // The table first: from this write on, every older access token is refused, whatever
+    // The table first: from this write on, every login until now is refused, whatever
     // Cognito does next.
-    app.store.revoke_tokens_before(&user.user_id, now().unix_timestamp()).await?;
+    let refresh = key.as_ref().filter(|_| session.as_ref().is_some_and(|s| s.user_id == user.user_id));
+    match app.store.end_sessions(&user.user_id, now_ms(), refresh).await {
+        Ok(()) | Err(WriteError::Conflict(Conflict::Missing)) => {}
+        Err(e) => return Err(e.into()),
+    }
     app.identity.sign_out_everywhere(&user.email).await?;
     tracing::info!(user_id = %user.user_id, "Logged out everywhere");
     Ok(())

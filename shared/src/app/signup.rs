@@ -1,22 +1,36 @@
 //! Sign-up: a business asks for a customer account, or an invited partner for a partner
 //! account, through the same form. The request waits for an admin ("Pending Approvals").
 //! The answer is the same whether or not the email already has an account or a request; the
-//! owner of the address is told by email instead.
+//! owner of the address is told by email instead (at most [`NOTICES_PER_ADDRESS`] a day).
+//!
+//! Two calls, whether or not the address is taken: one read of everything the step needs
+//! (the address's marker, the per-address counters and, through an invitation, its link's
+//! token), then one write: the request with its marker and email, or the notice, with the
+//! counters. So the answer takes as long either way, and says nothing of the address. An
+//! invitation adds one read (the invitation itself), and the write holds only while the
+//! invitation is still pending at the generation of the link.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
 use super::outbox;
-use super::{App, AppError, Limit, LinkProblem, enforce_limits, now};
+use super::{App, AppError, LinkProblem, now};
 use crate::domain::account::AccountKind;
 use crate::domain::email::BusinessEmail;
 use crate::domain::fields::{FieldErrors, Phone, Text, Website};
 use crate::domain::ids::{BusinessId, InvitationId, RequestId};
-use crate::domain::records::{EmailKind, EmailOwner, InvitationRef, InvitationStatus, RequestStatus, SignUpRequest};
-use crate::domain::token::{LinkToken, TokenHash, TokenPurpose};
-use crate::ports::{Conflict, WriteError};
+use crate::domain::limits::{Counter, Hit, Rule};
+use crate::domain::records::{
+    EmailKind, EmailOwner, InvitationRef, InvitationStatus, RequestStatus, SignUpRequest, StoredToken,
+};
+use crate::domain::token::{LinkToken, TokenPurpose};
+use crate::ports::{Conflict, Wanted, WriteError};
 
-const SIGN_UPS_PER_ADDRESS: Limit = Limit { name: "signup-ip", max: 30, window_secs: 3600 };
+/// Sign-ups per client address and hour: each stores a request or sends a notice.
+const SIGN_UPS_PER_ADDRESS: Rule = Rule { name: "signup-ip", max: 30, window_secs: 3600 };
+/// "Someone tried to sign up with your address" notices per address and day: the form can
+/// be sent with anyone's address, and must not become a way to flood its owner.
+pub const NOTICES_PER_ADDRESS: Rule = Rule { name: "exists-notice", max: 3, window_secs: 86_400 };
 
 /// The sign-up form as submitted (JSON or an HTML form).
 #[derive(Debug, Default, Deserialize)]
@@ -68,10 +82,10 @@ impl TryFrom<&SignUpForm> for ValidSignUp {
 
     fn try_from(form: &SignUpForm) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let business_name = errors.check("business_name", Text::parse(form.business_name.as_deref(), 120));
+        let business_name = errors.check("business_name", Text::name(form.business_name.as_deref(), 120));
         let website = errors.check("business_website", Website::parse(form.business_website.as_deref()));
-        let first_name = errors.check("first_name", Text::parse(form.first_name.as_deref(), 60));
-        let last_name = errors.check("last_name", Text::parse(form.last_name.as_deref(), 60));
+        let first_name = errors.check("first_name", Text::name(form.first_name.as_deref(), 60));
+        let last_name = errors.check("last_name", Text::name(form.last_name.as_deref(), 60));
         let email = errors.check("email", BusinessEmail::parse(form.email.as_deref().unwrap_or_default()));
         let phone = errors.check("phone", Phone::parse_optional(form.phone.as_deref()));
         if !form.privacy_policy {
@@ -106,7 +120,14 @@ pub struct InvitationView {
 /// Reads an invitation link without using it (GET and HEAD change nothing).
 pub async fn open_invitation(app: &App, raw: &str) -> Result<InvitationView, AppError> {
     let token = LinkToken::parse(raw).ok_or(AppError::Link(LinkProblem::Unknown))?;
-    let stored = super::passwords::usable_token(app, &token.hash(), TokenPurpose::Invitation).await?;
+    let stored = app.store.get_token(&token.hash()).await?;
+    invitation_of(app, &token, stored).await
+}
+
+/// The invitation a usable invitation token stands for, while it is pending at the
+/// token's generation (reads the invitation).
+async fn invitation_of(app: &App, token: &LinkToken, stored: Option<StoredToken>) -> Result<InvitationView, AppError> {
+    let stored = super::passwords::usable(stored, TokenPurpose::Invitation)?;
     let mut parts = stored.subject.split('/');
     let (customer, invitation, generation) = (|| {
         let customer = BusinessId::parse(parts.next()?)?;
@@ -135,6 +156,8 @@ pub async fn open_invitation(app: &App, raw: &str) -> Result<InvitationView, App
             customer_id: invitation.customer_id,
             invitation_id: invitation.invitation_id,
             partner_type: invitation.partner_type,
+            customer_name: invitation.customer_name,
+            generation,
         },
     })
 }
@@ -142,21 +165,46 @@ pub async fn open_invitation(app: &App, raw: &str) -> Result<InvitationView, App
 /// Stores a Create Account Request, or tells the address's owner that one exists.
 #[tracing::instrument(name = "Sign up", skip_all)]
 pub async fn sign_up(app: &App, form: &SignUpForm, client_ip: &str) -> Result<(), AppError> {
-    enforce_limits(app, &[(SIGN_UPS_PER_ADDRESS, client_ip)]).await?;
     let mut valid = ValidSignUp::try_from(form);
-    let invitation = match form.invitation.as_deref().filter(|t| !t.trim().is_empty()) {
-        Some(raw) => {
-            let view = open_invitation(app, raw).await?;
+    let token = match form.invitation.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(raw) => Some(LinkToken::parse(raw).ok_or(AppError::Link(LinkProblem::Unknown))?),
+        None => None,
+    };
+    if token.is_none() {
+        // A form with nothing to look up is answered without a call.
+        valid = Ok(valid?);
+    }
+    let at = now().unix_timestamp();
+    let email = valid.as_ref().ok().map(|v| v.email.as_ref().to_owned());
+    let counters =
+        [SIGN_UPS_PER_ADDRESS.counter(client_ip, at), NOTICES_PER_ADDRESS.counter(email.as_deref().unwrap_or("-"), at)];
+    let hash = token.as_ref().map(LinkToken::hash);
+    let found = app
+        .store
+        .look_up(&Wanted { email: email.as_deref(), token: hash.as_ref(), counters: &counters, ..Wanted::default() })
+        .await?;
+    if SIGN_UPS_PER_ADDRESS.reached(found.counters[0]) {
+        tracing::warn!(limit = SIGN_UPS_PER_ADDRESS.name, "Rate limit reached");
+        return Err(AppError::RateLimited);
+    }
+    let invitation = match &token {
+        Some(token) => {
+            let view = invitation_of(app, token, found.token.clone()).await?;
             if let Ok(v) = &valid
                 && v.email.as_ref() != view.email
             {
                 valid = Err(FieldErrors::single("email", "Sign up with the address the invitation was sent to."));
             }
-            Some((view, LinkToken::parse(raw).map(|t| t.hash())))
+            Some(view.invitation)
         }
         None => None,
     };
     let valid = valid?;
+    let [per_address, notices] = counters;
+    let hit = SIGN_UPS_PER_ADDRESS.hit(per_address);
+    if let Some(owner) = &found.email_owner {
+        return notify_existing_owner(app, valid.email.as_ref(), owner, found.counters[1], hit, notices).await;
+    }
     let request = SignUpRequest {
         request_id: RequestId::new(),
         kind: if invitation.is_some() { AccountKind::Partner } else { AccountKind::Customer },
@@ -168,7 +216,7 @@ pub async fn sign_up(app: &App, form: &SignUpForm, client_ip: &str) -> Result<()
         phone: valid.phone.map(|p| p.as_ref().to_owned()),
         status: RequestStatus::Pending,
         created_at: now(),
-        invited_by: invitation.as_ref().map(|(view, _)| view.invitation.clone()),
+        invited_by: invitation,
         decided_by: None,
         decided_at: None,
         reason: None,
@@ -181,31 +229,64 @@ pub async fn sign_up(app: &App, form: &SignUpForm, client_ip: &str) -> Result<()
         json!({"first_name": request.first_name, "business_name": request.business_name}),
         None,
     )?;
-    let token_hash: Option<TokenHash> = invitation.and_then(|(_, hash)| hash);
-    match app.store.create_signup_request(&request, token_hash.as_ref(), &received).await {
+    match app.store.create_signup_request(&request, hash.as_ref(), &received, std::slice::from_ref(&hit)).await {
         Ok(()) => {
             tracing::info!(request_id = %request.request_id, kind = ?request.kind, "Create Account Request stored");
             Ok(())
         }
+        Err(WriteError::Conflict(Conflict::RateLimited)) => Err(AppError::RateLimited),
         Err(WriteError::Conflict(Conflict::LinkUsed)) => Err(AppError::Link(LinkProblem::Used)),
-        Err(WriteError::Conflict(Conflict::EmailTaken)) => notify_existing_owner(app, &request.email).await,
+        Err(WriteError::Conflict(Conflict::InvitationChanged)) => {
+            // Revoked or resent since it was read: say which.
+            let raw = form.invitation.as_deref().unwrap_or_default();
+            Err(open_invitation(app, raw).await.err().unwrap_or(AppError::Link(LinkProblem::Revoked)))
+        }
+        Err(WriteError::Conflict(Conflict::EmailTaken)) => {
+            // Taken between the read and the write (two sign-ups at once).
+            let owner = app
+                .store
+                .email_owner(&request.email)
+                .await?
+                .unwrap_or(EmailOwner::Request { request_id: request.request_id.clone() });
+            notify_existing_owner(app, &request.email, &owner, found.counters[1], hit, notices).await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-/// The address has an account or a pending request: its owner gets a notice, and the
-/// person who submitted the form sees the same answer as for a new address.
-async fn notify_existing_owner(app: &App, email: &str) -> Result<(), AppError> {
-    let pending = matches!(app.store.email_owner(email).await?, Some(EmailOwner::Request { .. }));
-    let reset_url = app.config.link_page(&app.config.reset_password_url, "RESET_PASSWORD_URL")?;
-    let notice = outbox::message(
-        app,
-        email,
-        EmailKind::AccountExists,
-        json!({"pending": pending, "reset_url": reset_url}),
-        None,
-    )?;
-    app.store.put_outbox(&notice).await?;
+/// The address has an account or a pending request: its owner gets a notice (unless it got
+/// [`NOTICES_PER_ADDRESS`] today already), and the person who submitted the form sees the
+/// same answer as for a new address. The notice links to Forgot Password, where the owner can
+/// ask for a reset link of their own.
+async fn notify_existing_owner(
+    app: &App,
+    email: &str,
+    owner: &EmailOwner,
+    notices_today: i64,
+    per_address: Hit,
+    notices: Counter,
+) -> Result<(), AppError> {
+    let mut hits = vec![per_address];
+    let notice = if NOTICES_PER_ADDRESS.reached(notices_today) {
+        tracing::warn!(
+            limit = NOTICES_PER_ADDRESS.name,
+            "Sign-up for a taken address; its owner was told enough today"
+        );
+        None
+    } else {
+        hits.push(Hit::count(notices));
+        let forgot_password_url = format!("{}/forgot-password", app.config.portal_url.trim_end_matches('/'));
+        let pending = matches!(owner, EmailOwner::Request { .. });
+        Some(outbox::message(
+            app,
+            email,
+            EmailKind::AccountExists,
+            json!({"pending": pending, "forgot_password_url": forgot_password_url}),
+            None,
+        )?)
+    };
+    let emails: Vec<_> = notice.iter().collect();
+    app.store.count_and_queue(&hits, &emails).await?;
     tracing::info!("Sign-up for an address that is taken; its owner is told by email");
     Ok(())
 }

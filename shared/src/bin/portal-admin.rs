@@ -41,13 +41,14 @@ async fn main() -> anyhow::Result<()> {
         status: UserStatus::PendingPassword,
         first_name: args.get(2).cloned().unwrap_or_else(|| "Portal".into()),
         last_name: args.get(3).cloned().unwrap_or_else(|| "Admin".into()),
-        tokens_valid_after: 0,
+        sessions_valid_after_ms: 0,
+        credentials_changed_at_ms: 0,
         created_at: time::OffsetDateTime::now_utc(),
         active_business: None,
     };
     app.store.create_user(&user, None).await.context("The email already has an account")?;
     app.store.register_admin(&user).await?;
-    let link = outbox::link(&app, TokenPurpose::SetPassword, user_id.as_ref())?;
+    let link = outbox::password_link(&app, TokenPurpose::SetPassword, &user, None)?;
     let message = outbox::message(
         &app,
         &email,

@@ -1,8 +1,11 @@
 //! Email addresses: the business address a partner signs up with ([`BusinessEmail`]) and the
 //! looser normalisation used where any address must be accepted ([`normalize_login_email`]).
 //!
-//! Addresses are compared case-insensitively, so both forms are trimmed and lowercased whole
-//! before anything else: two spellings of one address become one value, and one account.
+//! Addresses are compared case-insensitively, so both forms are normalised before anything
+//! else: NFKC (full-width and other compatibility forms become plain characters), trimmed,
+//! lowercased whole, and an internationalised domain turned into its ASCII (Punycode) form by
+//! IDNA. Two spellings of one address become one value, and one account; `ｇｍａｉｌ.com` is
+//! `gmail.com`, and refused as free mail.
 //! Syntax is checked by the `email_address` crate, without display names (`Jane <j@x.com>`)
 //! or IP-literal domains, and with at least two labels in the domain.
 //!
@@ -125,16 +128,41 @@ pub fn normalize_login_email(raw: &str) -> Option<String> {
     normalize(raw).ok()
 }
 
+/// Longer input is refused before it is normalised (normalising never shortens an address
+/// by more than this factor: a full-width character is three bytes, its ASCII form one).
+const MAX_RAW_EMAIL_BYTES: usize = 4 * MAX_EMAIL_LENGTH;
+
 fn normalize(raw: &str) -> Result<String, EmailError> {
-    let address = raw.trim().to_lowercase();
+    if raw.len() > MAX_RAW_EMAIL_BYTES {
+        return Err(EmailError::TooLong);
+    }
+    // NFKC first: compatibility forms (full-width `ｇｍａｉｌ．ｃｏｍ`, ligatures, circled
+    // letters) become the characters they stand for, so they cannot pass for another domain.
+    let composed = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(raw);
+    let address = composed.trim().to_lowercase();
     if address.is_empty() {
         return Err(EmailError::Empty);
     }
+    let address = ascii_domain(address)?;
     if address.len() > MAX_EMAIL_LENGTH {
         return Err(EmailError::TooLong);
     }
     EmailAddress::parse_with_options(&address, SYNTAX).map_err(|_| EmailError::Invalid)?;
     Ok(address)
+}
+
+/// The address with an internationalised domain in its ASCII form (IDNA/UTS 46 to
+/// Punycode: `bücher.de` is `xn--bcher-kva.de`), so one domain has one spelling whatever
+/// way it was typed, and the free-mail and disposable lists (ASCII) see the domain that mail
+/// goes to.
+fn ascii_domain(address: String) -> Result<String, EmailError> {
+    match address.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() => {
+            let ascii = idna::domain_to_ascii(domain).map_err(|_| EmailError::Invalid)?;
+            Ok(format!("{local}@{ascii}"))
+        }
+        _ => Ok(address),
+    }
 }
 
 /// Whether Cognito takes a (lowercased, well-formed) address as an email username: a local
@@ -272,6 +300,26 @@ mod tests {
         }
         assert!(BusinessEmail::parse("jane%ops@acme-widgets.com").is_ok());
         assert!(BusinessEmail::parse("jane-doe@sales.acme-widgets.co.uk").is_ok());
+    }
+
+    #[test]
+    fn a_full_width_free_mail_domain_is_refused_as_free_mail() {
+        for raw in ["ada@ｇｍａｉｌ.com", "ada@ｇｍａｉｌ．ｃｏｍ", "ａｄａ＠gmail.com"] {
+            assert_eq!(BusinessEmail::parse(raw), Err(EmailError::FreeMail { domain: "gmail.com".into() }), "{raw}");
+        }
+    }
+
+    #[test]
+    fn an_internationalised_domain_is_kept_in_its_ascii_form() {
+        let email = BusinessEmail::parse("Jane@Bücher-Firma.de").unwrap();
+        assert_eq!(email.as_ref(), "jane@xn--bcher-firma-thb.de");
+        assert_eq!(BusinessEmail::parse("jane@xn--bcher-firma-thb.de").unwrap(), email, "one domain, one spelling");
+        assert_eq!(normalize_login_email("ｊａｎｅ@bücher-firma.de").as_deref(), Some("jane@xn--bcher-firma-thb.de"));
+    }
+
+    #[test]
+    fn an_address_that_no_normalisation_can_bring_under_the_limit_is_refused_unread() {
+        assert_eq!(BusinessEmail::parse(&"ａ".repeat(400)), Err(EmailError::TooLong));
     }
 
     #[test]

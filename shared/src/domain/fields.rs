@@ -57,6 +57,11 @@ pub enum TextError {
     TooLong(usize),
     #[error("This field contains characters that are not allowed.")]
     ControlCharacters,
+    #[error(
+        "This name contains invisible formatting characters (such as right-to-left marks or zero-width spaces); \
+         please type it again without them."
+    )]
+    FormatCharacters,
     #[error("Enter a website address such as https://example.com.")]
     Website,
     #[error("Enter a phone number of 7 to 20 digits, optionally with +, spaces, dashes or brackets.")]
@@ -83,6 +88,27 @@ impl Text {
         }
         Ok(Self(value.to_owned()))
     }
+}
+
+impl Text {
+    /// A name (of a person or a business): a [`Text`] without Unicode format characters
+    /// (general category `Cf`: bidirectional controls such as U+202E, zero-width spaces and
+    /// joiners, soft hyphens), which make a name display as something other than what it
+    /// is, or two names look alike while they differ.
+    pub fn name(raw: Option<&str>, max: usize) -> Result<Self, TextError> {
+        let text = Self::parse(raw, max)?;
+        if text.0.chars().any(is_format_character) {
+            return Err(TextError::FormatCharacters);
+        }
+        Ok(text)
+    }
+}
+
+/// Whether `c` is a Unicode format character (general category `Cf`).
+pub fn is_format_character(c: char) -> bool {
+    use icu_properties::CodePointMapData;
+    use icu_properties::props::GeneralCategory;
+    CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::Format
 }
 
 impl AsRef<str> for Text {
@@ -164,6 +190,27 @@ mod tests {
         assert_eq!(Text::parse(None, 10), Err(TextError::Required));
         assert_eq!(Text::parse(Some("abcdefghijk"), 10), Err(TextError::TooLong(10)));
         assert_eq!(Text::parse(Some("a\u{0}b"), 10), Err(TextError::ControlCharacters));
+    }
+
+    #[test]
+    fn names_refuse_bidi_and_zero_width_characters_with_a_clear_message() {
+        for raw in [
+            "Acme\u{202E}gnp.exe",
+            "Ac\u{200B}me",
+            "Acme\u{200D}",
+            "\u{2066}Acme\u{2069}",
+            "Ac\u{00AD}me",
+            "\u{FEFF}Acme",
+        ] {
+            let refused = Text::name(Some(raw), 120);
+            assert_eq!(refused, Err(TextError::FormatCharacters), "{raw:?}");
+            assert!(TextError::FormatCharacters.to_string().contains("invisible formatting characters"));
+        }
+        for raw in ["Zoë Müller-Łukasiewicz", "株式会社アクメ", "O'Brien & Sons", "Ελληνικά"] {
+            assert_eq!(Text::name(Some(raw), 120).unwrap().as_ref(), raw);
+        }
+        // Other free text keeps them (a zero-width joiner belongs in some emoji and scripts).
+        assert!(Text::parse(Some("Ac\u{200D}me"), 120).is_ok());
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod email;
 pub mod fields;
 pub mod ids;
+pub mod limits;
 pub mod password;
 pub mod profile;
 pub mod records;

@@ -36,12 +36,22 @@ impl RequestStatus {
     }
 }
 
-/// The invitation a partner's sign-up came through.
+/// The invitation a partner's sign-up came through, as it was then: approval links the
+/// partner only while the invitation is still pending at this generation (not revoked, not
+/// resent since).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationRef {
     pub customer_id: BusinessId,
     pub invitation_id: InvitationId,
     pub partner_type: PartnerType,
+    /// The inviting customer's name when the partner signed up (what Pending Approvals
+    /// shows, and the link's name for the customer). Empty on requests stored before it was
+    /// kept here.
+    #[serde(default)]
+    pub customer_name: String,
+    /// The generation of the invitation's link the partner signed up with.
+    #[serde(default)]
+    pub generation: u32,
 }
 
 /// A "Create Account Request" waiting for (or decided by) an admin.
@@ -76,10 +86,15 @@ pub struct User {
     pub status: UserStatus,
     pub first_name: String,
     pub last_name: String,
-    /// Access tokens issued before this second (Unix time) are refused: set when the password
-    /// is reset or the account is locked, which is how "sign out everywhere" reaches tokens
-    /// that are still cryptographically valid.
-    pub tokens_valid_after: i64,
+    /// Every login that began before this (Unix milliseconds, the portal's clock) is over:
+    /// its access tokens, still cryptographically valid, are refused. Set by a password
+    /// change, a lock and a logout, in the write that makes that change; 0 until then.
+    #[serde(default)]
+    pub sessions_valid_after_ms: i64,
+    /// When the password was last set (Unix milliseconds); 0 while the account has none. An
+    /// email link minted before it no longer works.
+    #[serde(default)]
+    pub credentials_changed_at_ms: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// For a partner user, the customer it works on ("Make Business Active"), kept across
@@ -180,6 +195,13 @@ impl EmailOwner {
     }
 }
 
+impl User {
+    /// Whether a password was ever set (the account can log in once it is active).
+    pub fn has_password(&self) -> bool {
+        self.credentials_changed_at_ms > 0
+    }
+}
+
 /// A link token as stored: its hash is the key; this is what it grants.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredToken {
@@ -192,6 +214,65 @@ pub struct StoredToken {
     /// When the token was minted (Unix milliseconds): a password change after it ends it.
     #[serde(default)]
     pub minted_at_ms: i64,
+    /// For a password link: its account as it was at the mint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<LinkAccount>,
+    /// Until when (Unix milliseconds) a redemption in progress holds the token, and which
+    /// one (a random id of that redemption): no other redemption starts meanwhile, and only
+    /// the holder marks it used.
+    #[serde(default)]
+    pub lease_until_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<String>,
+}
+
+impl StoredToken {
+    /// Whether a redemption holds the token at `now_ms`.
+    pub fn is_claimed(&self, now_ms: i64) -> bool {
+        self.lease_until_ms > now_ms
+    }
+}
+
+/// The account a password link is for, as it was when the link was minted: everything
+/// redeeming the link needs besides the token (the password check's context, the username
+/// the identity provider knows, whose audit trail records the change), so that redeeming
+/// reads nothing but the token. A password change after the mint kills the link, so an
+/// account that had no password at the mint still has none when its link is redeemed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkAccount {
+    pub email: String,
+    pub business_id: BusinessId,
+    pub first_name: String,
+    pub last_name: String,
+    /// The business's name (none for an admin).
+    #[serde(default)]
+    pub business_name: Option<String>,
+    /// Whether the account had a password at the mint: setting one then replaces it, as a
+    /// reset does (other sessions end, the person is told).
+    pub had_password: bool,
+}
+
+impl LinkAccount {
+    /// The account of `user` (of business `business_name`) as it is now.
+    pub fn of(user: &User, business_name: Option<&str>) -> Self {
+        Self {
+            email: user.email.clone(),
+            business_id: user.business_id.clone(),
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+            business_name: business_name.map(str::to_owned),
+            had_password: user.has_password(),
+        }
+    }
+
+    /// What a new password must not resemble: the address, the names.
+    pub fn password_context(&self) -> Vec<&str> {
+        [Some(self.email.as_str()), Some(self.first_name.as_str()), Some(self.last_name.as_str())]
+            .into_iter()
+            .chain([self.business_name.as_deref()])
+            .flatten()
+            .collect()
+    }
 }
 
 /// Which email a message is; each has an HTML and a text template.
@@ -229,6 +310,9 @@ pub struct LinkSpec {
     pub expires_at: i64,
     #[serde(default)]
     pub minted_at_ms: i64,
+    /// For a password link: its account (see [`LinkAccount`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<LinkAccount>,
 }
 
 impl LinkSpec {
@@ -243,6 +327,9 @@ impl LinkSpec {
                 expires_at: self.expires_at,
                 used: false,
                 minted_at_ms: self.minted_at_ms,
+                account: self.account.clone(),
+                lease_until_ms: 0,
+                claim: None,
             },
         ))
     }

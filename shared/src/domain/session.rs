@@ -1,7 +1,13 @@
-//! Login sessions: the refresh token a login hands out, and the record the portal keeps of
-//! it. The raw refresh token lives only in the client (an `HttpOnly` cookie for the web
-//! console, the JSON body for API clients); the table keeps its SHA-256, who it belongs to
-//! and whether it was ended, so a refresh or logout never trusts an unknown token.
+//! Login sessions. Each login is recorded twice, in one write:
+//! - by its Cognito session id ([`SessionId`], the `origin_jti` claim that every access
+//!   token of the login carries, refreshed ones included): [`LoginSession`], which says when
+//!   the login began by the portal's own clock. Every signed-in request reads it with the
+//!   user and is refused when the login began before the user's `sessions_valid_after_ms`
+//!   (a password change, a lock, a logout), to the millisecond, whatever `iat` says.
+//! - by its refresh token: [`StoredSession`]. The raw refresh token lives only in the client
+//!   (an `HttpOnly` cookie for the web console, the JSON body for API clients); the table
+//!   keeps its SHA-256, who it belongs to and whether it was ended, so a refresh or logout
+//!   never trusts an unknown token.
 
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
@@ -9,6 +15,7 @@ use sha2::{Digest as _, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use super::ids::UserId;
+use super::records::User;
 
 /// How long a session can be refreshed: the app client's `RefreshTokenValidity`
 /// (`template.yaml`, 30 days), which is also the cookie's `Max-Age`.
@@ -63,7 +70,7 @@ impl AsRef<str> for SessionKey {
     }
 }
 
-/// A login session as stored.
+/// The refresh-token session of a login, as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredSession {
     pub user_id: UserId,
@@ -73,16 +80,79 @@ pub struct StoredSession {
     pub expires_at: i64,
     /// Ended by a logout.
     pub ended: bool,
+    /// The login's session id (absent on sessions recorded before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<SessionId>,
 }
 
 impl StoredSession {
     pub fn new(user_id: UserId, now: OffsetDateTime) -> Self {
-        Self { user_id, created_at: now, expires_at: (now + SESSION_LIFETIME).unix_timestamp(), ended: false }
+        Self {
+            user_id,
+            created_at: now,
+            expires_at: (now + SESSION_LIFETIME).unix_timestamp(),
+            ended: false,
+            origin: None,
+        }
     }
 
     /// Whether a refresh may still use it at `now`.
     pub fn is_live(&self, now: OffsetDateTime) -> bool {
         !self.ended && self.expires_at > now.unix_timestamp()
+    }
+}
+
+/// Cognito's id of a login (`origin_jti`): every access token of the login carries it,
+/// those a refresh issues included, and no other login's does.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SessionId(String);
+
+impl SessionId {
+    /// A session id as a verified token names it: 1 to 128 letters, digits, `-`, `_` or `.`
+    /// (Cognito's are UUIDs).
+    pub fn parse(raw: &str) -> Option<Self> {
+        let ok = !raw.is_empty()
+            && raw.len() <= 128
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        ok.then(|| Self(raw.to_owned()))
+    }
+}
+
+impl AsRef<str> for SessionId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for SessionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A login, by its session id: whose it is and when it began.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginSession {
+    pub user_id: UserId,
+    /// When the login began (Unix milliseconds, taken just before the identity provider was
+    /// asked): a session end at or after this instant ends it.
+    pub auth_started_ms: i64,
+    /// Unix seconds: as long as the login's refresh token lives.
+    pub expires_at: i64,
+}
+
+impl LoginSession {
+    pub fn new(user_id: UserId, auth_started_ms: i64, now: OffsetDateTime) -> Self {
+        Self { user_id, auth_started_ms, expires_at: (now + SESSION_LIFETIME).unix_timestamp() }
+    }
+
+    /// Whether this login still speaks for `user` at `now`: it is the user's, it began after
+    /// the user's sessions were last ended, and its refresh token still lives.
+    pub fn admits(&self, user: &User, now: OffsetDateTime) -> bool {
+        self.user_id == user.user_id
+            && self.auth_started_ms > user.sessions_valid_after_ms
+            && self.expires_at > now.unix_timestamp()
     }
 }
 
@@ -119,6 +189,41 @@ mod tests {
         assert!(!session.is_live(start + Duration::days(30)));
         session.ended = true;
         assert!(!session.is_live(start));
+    }
+
+    #[test]
+    fn session_ids_are_short_plain_tokens() {
+        assert!(SessionId::parse("6f1c2a3e-8b7d-4c55-9d0a-2f1f3b8e4c21").is_some());
+        for bad in ["", "a b", "a/b", "a#b", "ü"] {
+            assert!(SessionId::parse(bad).is_none(), "{bad:?}");
+        }
+        assert!(SessionId::parse(&"a".repeat(129)).is_none());
+    }
+
+    #[test]
+    fn a_login_that_began_at_or_before_the_last_session_end_is_over_to_the_millisecond() {
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::days(1);
+        let user = User {
+            user_id: UserId::parse("u-1").unwrap(),
+            email: "ada@acme-widgets.com".into(),
+            business_id: crate::domain::ids::BusinessId::parse("b-1").unwrap(),
+            role: crate::domain::account::Role::Customer,
+            status: crate::domain::account::UserStatus::Active,
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            sessions_valid_after_ms: 5_000,
+            credentials_changed_at_ms: 1_000,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            active_business: None,
+        };
+        let login = |started| LoginSession::new(user.user_id.clone(), started, now);
+        assert!(login(5_001).admits(&user, now));
+        assert!(!login(5_000).admits(&user, now), "the same millisecond is not after");
+        assert!(!login(4_999).admits(&user, now));
+        let mut other = user.clone();
+        other.user_id = UserId::parse("someone-else").unwrap();
+        assert!(!login(6_000).admits(&other, now), "another user's login");
+        assert!(!login(6_000).admits(&user, now + SESSION_LIFETIME), "its refresh token has expired");
     }
 
     proptest! {

@@ -132,9 +132,9 @@ async fn password_link(app: &App, req: &Request, purpose: TokenPurpose) -> Reply
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         let token = query(req, "token");
         return match passwords::open_link(app, purpose, token.as_deref()).await {
-            Ok(user) => page(
+            Ok(email) => page(
                 "password",
-                json!({"title": title, "action": action, "token": token, "email": user.email, "errors": {}}),
+                json!({"title": title, "action": action, "token": token, "email": email, "errors": {}}),
                 StatusCode::OK,
             ),
             Err(AppError::Link(problem)) => Ok(link_problem_page(problem)),
@@ -157,10 +157,10 @@ async fn password_link(app: &App, req: &Request, purpose: TokenPurpose) -> Reply
         Ok(_) => ok(&Outcome::status("password_set")),
         Err(AppError::Link(problem)) if html => Ok(link_problem_page(problem)),
         Err(AppError::Validation(errors)) if html => {
-            let user = passwords::open_link(app, purpose, form.token.as_deref()).await?;
+            let email = passwords::open_link(app, purpose, form.token.as_deref()).await?;
             page(
                 "password",
-                json!({"title": title, "action": action, "token": form.token, "email": user.email, "errors": errors}),
+                json!({"title": title, "action": action, "token": form.token, "email": email, "errors": errors}),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }

@@ -37,7 +37,7 @@ pub async fn login(app: &App, req: Request) -> Answer {
         let form: LoginForm = read_body(&req)?;
         let mode = session_mode(&req)?;
         let session = log_in(app, form, &client_ip(&req)).await?;
-        login_answer(app, &req, session, mode).await
+        login_answer(app, &req, session, mode)
     })
     .await
 }
@@ -207,23 +207,18 @@ fn presented_token(req: &Request) -> Result<Presented, AppError> {
     }
 }
 
-/// Login's answer: the tokens, who logged in, and the refresh token in the body or, for the
-/// console, in the cookie. Records the session either way.
-///
-/// # Errors
-/// `Unavailable` when the session cannot be recorded.
-async fn login_answer(app: &App, req: &Request, session: Session, mode: SessionMode) -> Reply {
-    let Session { tokens, role, user } = session;
-    let Tokens { access_token, id_token, refresh_token, expires_in } = tokens;
+/// Login's answer (the login is recorded by then): the tokens, who logged in, and the
+/// refresh token in the body or, for the console, in the cookie.
+fn login_answer(app: &App, req: &Request, session: Session, mode: SessionMode) -> Reply {
+    let Session { tokens, user: described } = session;
+    let Tokens { access_token, id_token, refresh_token, expires_in, .. } = tokens;
     let refresh_token = RefreshToken::issued(refresh_token);
-    session::start(app, &user, &refresh_token).await?;
-    let described = session::describe(app, &user).await?;
     let body = SessionBody {
         access_token: access_token.expose_secret(),
         id_token: Some(id_token.expose_secret()),
         refresh_token: (mode == SessionMode::Token).then(|| refresh_token.expose()),
         expires_in,
-        landing: role.landing(),
+        landing: described.user.role.landing(),
         session: if mode == SessionMode::Cookie { "cookie" } else { "token" },
         user: SessionUserBody::from(&described),
     };

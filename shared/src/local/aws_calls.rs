@@ -84,7 +84,7 @@ impl Recorder {
     /// The same SDK configuration, sending through this recorder. The emulator speaks plain
     /// HTTP, so the recorder wraps a plain HTTP client.
     pub fn wrap(&self, sdk: &SdkConfig) -> SdkConfig {
-        let inner = aws_smithy_http_client::Builder::new().build_http();
+        let inner = super::plain_http();
         sdk.to_builder().http_client(SharedHttpClient::new(RecordingClient { inner, recorder: self.clone() })).build()
     }
 

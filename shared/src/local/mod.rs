@@ -65,6 +65,11 @@ fn local_app(config: Config, sdk: &SdkConfig, mail_sdk: &SdkConfig) -> App {
     app
 }
 
+/// The plain HTTP client of every local SDK configuration.
+pub fn plain_http() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new().build_http()
+}
+
 /// SDK configuration pointing at the emulator, with dummy credentials.
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
@@ -74,6 +79,9 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
         // The SDK's standard retries, with short pauses: an injected fault then costs
         // milliseconds, not seconds.
         .retry_config(aws_config::retry::RetryConfig::standard().with_initial_backoff(Duration::from_millis(5)))
+        // The emulator speaks plain HTTP (it serves one request at a time, so its
+        // transactions are isolated as DynamoDB's are: `moto_serial.py`).
+        .http_client(plain_http())
         .load()
         .await
 }

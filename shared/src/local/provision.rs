@@ -246,7 +246,10 @@ pub async fn seed_admin(app: &App, email: &str, password: &str) -> anyhow::Resul
         status: UserStatus::Active,
         first_name: "Portal".into(),
         last_name: "Admin".into(),
-        tokens_valid_after: 0,
+        sessions_valid_after_ms: 0,
+        // Its password was just set: links minted before now would not work.
+        credentials_changed_at_ms: i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+            .unwrap_or(i64::MAX),
         created_at: time::OffsetDateTime::now_utc(),
         active_business: None,
     };

@@ -3,13 +3,15 @@
 use async_trait::async_trait;
 
 use crate::domain::ids::UserId;
+use crate::domain::session::SessionId;
 
 /// What the portal reads from a verified access token.
 #[derive(Debug, Clone)]
 pub struct VerifiedToken {
     pub user_id: UserId,
-    /// Unix seconds the token was issued at.
-    pub issued_at: i64,
+    /// The login the token belongs to (Cognito's `origin_jti`, kept by refreshed tokens).
+    /// A token without one belongs to no recorded login and is refused.
+    pub session: Option<SessionId>,
 }
 
 /// Why a token was refused.

@@ -4,10 +4,10 @@
 use async_trait::async_trait;
 
 use super::{Listing, WriteError};
-use crate::domain::ids::BusinessId;
+use crate::domain::ids::{BusinessId, UserId};
 use crate::domain::profile::BusinessProfile;
 use crate::domain::records::Business;
-use crate::domain::session::{SessionKey, StoredSession};
+use crate::domain::session::{LoginSession, SessionId, SessionKey, StoredSession};
 
 /// Every business, searchable by the start of its name (admins).
 #[async_trait]
@@ -21,14 +21,26 @@ pub trait BusinessDirectory: Send + Sync {
     async fn get_business_record(&self, id: &BusinessId) -> anyhow::Result<Option<(Business, BusinessProfile)>>;
 }
 
-/// One record per refresh token a login handed out, by its hash.
+/// Logins: one record by the login's session id (what every signed-in request checks) and
+/// one by the hash of its refresh token (what refresh and logout find it by).
 #[async_trait]
 pub trait Sessions: Send + Sync {
-    /// Records a new session. `Duplicate` if one with that key exists.
-    async fn put_session(&self, key: &SessionKey, session: &StoredSession) -> Result<(), WriteError>;
+    /// Records a login under both keys, only while its user is active and its sessions were
+    /// not ended at or after `login.auth_started_ms` (`SessionsEnded`). `Duplicate` if a
+    /// record with either key exists.
+    async fn start_login(
+        &self,
+        id: &SessionId,
+        login: &LoginSession,
+        refresh: &SessionKey,
+        session: &StoredSession,
+    ) -> Result<(), WriteError>;
 
+    /// A refresh-token session as stored, ended or expired or not: the caller checks.
     async fn get_session(&self, key: &SessionKey) -> anyhow::Result<Option<StoredSession>>;
 
-    /// Ends a session (logout). `AlreadyEnded` when it had ended or does not exist.
-    async fn end_session(&self, key: &SessionKey) -> Result<(), WriteError>;
+    /// Logout: every login of `user` that began before `at_ms` ends, and so does the
+    /// refresh-token session `refresh` (if given), in one write. `Missing` when there is no
+    /// such user.
+    async fn end_sessions(&self, user: &UserId, at_ms: i64, refresh: Option<&SessionKey>) -> Result<(), WriteError>;
 }

@@ -6,14 +6,19 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 
 use crate::domain::ids::UserId;
+use crate::domain::session::SessionId;
 
-/// The tokens a successful login returns.
+/// The tokens a successful login returns, and whose login they are.
 #[derive(Debug)]
 pub struct Tokens {
     pub access_token: SecretString,
     pub id_token: SecretString,
     pub refresh_token: SecretString,
     pub expires_in: i32,
+    /// The user the provider authenticated (the access token's `sub`).
+    pub user_id: UserId,
+    /// The login's id (the access token's `origin_jti`), which its refreshed tokens keep.
+    pub session: SessionId,
 }
 
 /// What a refresh returns: a new access token for the same session.

@@ -5,7 +5,8 @@
 //! locally alike, or in the unit tests of the use cases the in-memory fakes
 //! (`adapters::memory`).
 //!
-//! - [`Store`]: the table, one trait per family of items ([`store`]).
+//! - [`Store`]: the table, one trait per family of items ([`store`]), and [`Lookups`]: any
+//!   of its items a step needs, read together in one round trip.
 //! - [`IdentityProvider`]: credentials and sessions (Cognito).
 //! - [`EmailSender`]: sending email (SES).
 //! - [`TokenVerifier`]: verifying access tokens (the user pool's JWKS).
@@ -21,9 +22,9 @@ pub use console::{BusinessDirectory, Sessions};
 pub use identity::{CreateUserError, IdentityProvider, LoginError, Refreshed, Tokens};
 pub use mail::{Email, EmailSender};
 pub use store::{
-    Accounts, ActiveBusinesses, Admins, AuditTrail, Catalog, CustomerProducts, HealthChecks, Impersonations, Invitee,
-    LinkTokens, ManagedCustomers, Outbox, Partners, Profiles, QuoteOutcome, RateLimits, RequestOutcome, SignUpRequests,
-    Store,
+    Accounts, ActiveBusinesses, Admins, AuditTrail, Catalog, CustomerProducts, Found, HealthChecks, Impersonations,
+    Invitee, LinkTokens, Lookups, ManagedCustomers, Outbox, Partners, PasswordChange, Profiles, QuoteOutcome,
+    RateLimits, RequestOutcome, SignUpRequests, Store, TokenClaim, Wanted,
 };
 
 /// The most items one page of a listing holds, and the page size the store reads whole
@@ -58,12 +59,21 @@ pub struct BadCursor;
 /// that moved on, a link that exists).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, thiserror::Error)]
 pub enum Conflict {
+    /// A rate-limit counter the write raises is at its bound: the limit was reached
+    /// meanwhile. Reported first: a client over its limit learns nothing else.
+    #[error("the rate limit is reached")]
+    RateLimited,
     /// The sign-up request is no longer pending: approved or rejected meanwhile.
     #[error("the request was already decided")]
     AlreadyDecided,
-    /// An email link's token is unknown, used, expired or for another purpose.
+    /// An email link's token is unknown, used, expired, for another purpose, or held by
+    /// another redemption in progress.
     #[error("the link is used, expired or unknown")]
     LinkUsed,
+    /// The password of the link's account changed after the link was minted (so the link is
+    /// dead), or the account is locked or gone.
+    #[error("the account's password changed after the link was sent, or the account is locked")]
+    CredentialsChanged,
     /// Someone else saved the profile since the version the edit started from.
     #[error("the profile was saved by someone else meanwhile")]
     VersionConflict,
@@ -94,6 +104,9 @@ pub enum Conflict {
     /// The account is locked (or gone), so it is not activated.
     #[error("the account is locked")]
     UserLocked,
+    /// The account is not active, or its sessions were ended after the login began.
+    #[error("the account's sessions were ended")]
+    SessionsEnded,
     /// The partner and the customer are not linked.
     #[error("the businesses are not linked")]
     NotLinked,
@@ -124,27 +137,12 @@ pub enum Conflict {
     /// A product's current history chunk is full: the event starts a new one.
     #[error("the history chunk is full")]
     HistoryFull,
-    /// A quota of the write is used up for its window.
-    #[error("a rate limit is reached")]
-    RateLimited,
     /// An item that must be new exists already (an id was reused).
     #[error("the item exists already")]
     Duplicate,
     /// An item that the write changes does not exist.
     #[error("the item does not exist")]
     Missing,
-}
-
-/// A fixed-window allowance that a write takes one from, in its own transaction: at most
-/// `max` writes per `window_secs` (windows aligned to the Unix epoch) for `bucket` (a
-/// limit's name and its key, such as `invite-recipient#pat@example.com`). A write whose quota
-/// is used up fails with `RateLimited` and takes nothing; a write that fails for another
-/// reason takes nothing either.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Quota {
-    pub bucket: String,
-    pub max: i64,
-    pub window_secs: i64,
 }
 
 /// Why a conditional write did not happen.

@@ -10,22 +10,25 @@
 use async_trait::async_trait;
 
 use super::console::{BusinessDirectory, Sessions};
-use super::{Listing, Quota, WriteError};
+use super::{Listing, WriteError};
 use crate::domain::account::UserStatus;
 use crate::domain::catalog::{
     Actor, HealthCheck, Note, Priority, Product, ProductEvent, ProductId, ProductState, Quote,
 };
 use crate::domain::ids::{BusinessId, InvitationId, OutboxId, RequestId, UserId};
+use crate::domain::limits::{Counter, Hit};
 use crate::domain::profile::{ActiveBusiness, BusinessProfile, ProfileEdit};
 use crate::domain::records::{
     AuditEvent, Business, EmailOwner, Impersonation, Invitation, OutboxMessage, OutboxStatus, PartnerLink,
     RequestStatus, SignUpRequest, StoredToken, User,
 };
+use crate::domain::session::{LoginSession, SessionId};
 use crate::domain::token::{TokenHash, TokenPurpose};
 
 /// Every capability of the table.
 pub trait Store:
-    SignUpRequests
+    Lookups
+    + SignUpRequests
     + Accounts
     + Admins
     + LinkTokens
@@ -46,7 +49,8 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: SignUpRequests
+    T: Lookups
+        + SignUpRequests
         + Accounts
         + Admins
         + LinkTokens
@@ -66,18 +70,56 @@ impl<T> Store for T where
 {
 }
 
+/// What a step reads in one round trip: any of these items, found or not. Independent reads
+/// go together (DynamoDB: one BatchGetItem, strongly consistent).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Wanted<'a> {
+    /// Who holds an address (lowercased).
+    pub email: Option<&'a str>,
+    pub user: Option<&'a UserId>,
+    pub business: Option<&'a BusinessId>,
+    pub token: Option<&'a TokenHash>,
+    pub login: Option<&'a SessionId>,
+    pub counters: &'a [Counter],
+}
+
+/// What [`Lookups::look_up`] found.
+#[derive(Debug, Default, Clone)]
+pub struct Found {
+    pub email_owner: Option<EmailOwner>,
+    /// The business of the user holding the address, when its marker records it (markers
+    /// written before they did, and those of requests, do not).
+    pub owner_business: Option<BusinessId>,
+    pub user: Option<User>,
+    pub business: Option<Business>,
+    pub token: Option<StoredToken>,
+    pub login: Option<LoginSession>,
+    /// Each wanted counter's count in its window, in the order asked (0 when never hit).
+    pub counters: Vec<i64>,
+}
+
+/// Reads of several items of different families in one round trip.
+#[async_trait]
+pub trait Lookups: Send + Sync {
+    async fn look_up(&self, wanted: &Wanted<'_>) -> anyhow::Result<Found>;
+}
+
 /// Create Account Requests and their decisions.
 #[async_trait]
 pub trait SignUpRequests: Send + Sync {
-    /// Stores a new pending request, claims its email (one account or request per address)
-    /// and queues its email, all or nothing; with an invitation token, also redeems that
-    /// token. `LinkUsed` when the token is not usable (reported first), `EmailTaken` when
-    /// the address is held.
+    /// Stores a new pending request, claims its email (one account or request per address),
+    /// counts it among the pending ones, queues its email and counts `hits`, all or nothing.
+    /// With an invitation token, also redeems that token, and holds only while the request's
+    /// invitation is pending at the generation it names. `RateLimited` when a bounded hit is
+    /// at its bound, then `LinkUsed` when the token is not usable, `InvitationChanged` when
+    /// the invitation was revoked, accepted or resent, `EmailTaken` when the address is
+    /// held.
     async fn create_signup_request(
         &self,
         request: &SignUpRequest,
         invitation_token: Option<&TokenHash>,
         outbox: &OutboxMessage,
+        hits: &[Hit],
     ) -> Result<(), WriteError>;
 
     async fn get_request(&self, id: &RequestId) -> anyhow::Result<Option<SignUpRequest>>;
@@ -85,12 +127,16 @@ pub trait SignUpRequests: Send + Sync {
     /// Requests with a status, oldest first, a page at a time.
     async fn list_requests(&self, status: RequestStatus, cursor: Option<&str>, limit: i32) -> Listing<SignUpRequest>;
 
-    async fn count_requests(&self, status: RequestStatus) -> anyhow::Result<u64>;
+    /// How many requests are pending: a counter kept by the writes that store and decide
+    /// requests (one read, however many there are).
+    async fn count_pending_requests(&self) -> anyhow::Result<u64>;
 
     /// Stores `request` (decided: approved) only while the stored one is pending, with the
     /// new user, its business, the email marker moved to the user, the partner links and
-    /// invitation status of an invited partner, the email and the audit events, all or
-    /// nothing. `AlreadyDecided` when it was no longer pending.
+    /// invitation status of an invited partner (only while that invitation is pending at
+    /// the generation the request names), the email and the audit events, all or nothing.
+    /// `AlreadyDecided` when it was no longer pending, `InvitationChanged` when the
+    /// invitation was revoked or resent since the partner signed up.
     async fn approve_request(
         &self,
         request: &SignUpRequest,
@@ -132,21 +178,14 @@ pub trait Accounts: Send + Sync {
     /// its business if it has one. `EmailTaken` when the address is held.
     async fn create_user(&self, user: &User, business: Option<&Business>) -> Result<(), WriteError>;
 
-    /// Marks a user active after its first password is set (no change if it already is).
-    /// `UserLocked` when the account is locked.
-    async fn activate_user(&self, id: &UserId) -> Result<(), WriteError>;
-
-    /// Refuses every access token of the user issued before `valid_after` (Unix seconds).
-    /// `Missing` when there is no such user.
-    async fn revoke_tokens_before(&self, id: &UserId, valid_after: i64) -> Result<(), WriteError>;
-
-    /// Sets a user's status; with `revoke_before`, also refuses every access token issued
-    /// before then (Unix seconds). `Missing` when there is no such user.
+    /// Sets a user's status and records `audit`, in one write; with `end_sessions_at_ms`,
+    /// also ends every login that began before then. `Missing` when there is no such user.
     async fn set_user_status(
         &self,
         id: &UserId,
         status: UserStatus,
-        revoke_before: Option<i64>,
+        end_sessions_at_ms: Option<i64>,
+        audit: &AuditEvent,
     ) -> Result<(), WriteError>;
 }
 
@@ -159,6 +198,28 @@ pub trait Admins: Send + Sync {
     async fn admin_addresses(&self, limit: i32) -> anyhow::Result<Vec<String>>;
 }
 
+/// A redemption's hold on a link token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenClaim {
+    /// Random, one per redemption.
+    pub id: String,
+    /// Unix milliseconds: another redemption may take the token after this (a holder that
+    /// died must not keep the link unusable).
+    pub until_ms: i64,
+}
+
+/// A password change, as the last write of a password link's redemption records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordChange {
+    pub user_id: UserId,
+    /// When it happened (Unix milliseconds): the account's `credentials_changed_at_ms`, so
+    /// every link minted before it dies.
+    pub at_ms: i64,
+    /// Whether every login that began before `at_ms` ends (a reset, or a new password
+    /// replacing one).
+    pub end_sessions: bool,
+}
+
 /// Email-link tokens, by hash.
 #[async_trait]
 pub trait LinkTokens: Send + Sync {
@@ -167,12 +228,38 @@ pub trait LinkTokens: Send + Sync {
     /// A token as stored, used or not, expired or not: the caller checks.
     async fn get_token(&self, hash: &TokenHash) -> anyhow::Result<Option<StoredToken>>;
 
-    /// Uses a token in one step that holds only if it exists, is of `purpose`, unused and
-    /// unexpired, so of two concurrent redemptions exactly one wins. `LinkUsed` otherwise.
-    async fn redeem_token(&self, hash: &TokenHash, purpose: TokenPurpose) -> Result<StoredToken, WriteError>;
+    /// Holds a password link's token for one redemption and counts `hit`, in one write
+    /// that holds only if: the token exists, is of `purpose`, unused, unexpired and not held
+    /// by another redemption (`LinkUsed`); its account (`user`) exists, is not locked and
+    /// its password did not change after `minted_at_ms` (`CredentialsChanged`); `hit` is
+    /// below its bound (`RateLimited`). Of two concurrent redemptions, one holds it.
+    async fn claim_token(
+        &self,
+        hash: &TokenHash,
+        purpose: TokenPurpose,
+        claim: &TokenClaim,
+        user: &UserId,
+        minted_at_ms: i64,
+        hit: &Hit,
+    ) -> Result<(), WriteError>;
 
-    /// Gives a redeemed token back when the action it paid for could not be completed.
-    async fn release_token(&self, hash: &TokenHash) -> anyhow::Result<()>;
+    /// Gives a held token back (the password change it was for did not happen), only while
+    /// claim `claim_id` holds it and it is unused. `AlreadyReleased` otherwise: used (by
+    /// whoever held it), or held by another claim.
+    async fn release_token(&self, hash: &TokenHash, claim_id: &str) -> Result<(), WriteError>;
+
+    /// Ends a redemption: the token used (only while `claim_id` holds it, `LinkUsed`
+    /// otherwise), the user active with its new credential time (and its sessions ended,
+    /// when the change says so; `UserLocked` when it is locked or gone), the notice queued
+    /// and the audit event recorded, all or nothing.
+    async fn complete_password_change(
+        &self,
+        hash: &TokenHash,
+        claim_id: &str,
+        change: &PasswordChange,
+        notice: Option<&OutboxMessage>,
+        audit: &AuditEvent,
+    ) -> Result<(), WriteError>;
 }
 
 /// What inviting an address needs to know.
@@ -205,7 +292,7 @@ pub trait Partners: Send + Sync {
         invitation: &Invitation,
         outbox: &OutboxMessage,
         audit: &AuditEvent,
-        quotas: &[Quota],
+        quotas: &[Hit],
     ) -> Result<(), WriteError>;
 
     /// The customer's pending invitation that holds `email`, if any.
@@ -221,7 +308,7 @@ pub trait Partners: Send + Sync {
         invitation: &Invitation,
         outbox: &OutboxMessage,
         audits: &[AuditEvent],
-        quotas: &[Quota],
+        quotas: &[Hit],
     ) -> Result<(), WriteError>;
 
     async fn get_invitation(&self, customer: &BusinessId, id: &InvitationId) -> anyhow::Result<Option<Invitation>>;
@@ -242,7 +329,7 @@ pub trait Partners: Send + Sync {
         invitation: &Invitation,
         outbox: &OutboxMessage,
         audit: &AuditEvent,
-        quotas: &[Quota],
+        quotas: &[Hit],
     ) -> Result<(), WriteError>;
 
     /// Withdraws a pending invitation, frees its address and records the audit event, all or
@@ -332,9 +419,10 @@ pub trait Outbox: Send + Sync {
 /// Fixed-window counters.
 #[async_trait]
 pub trait RateLimits: Send + Sync {
-    /// Counts one hit against `bucket` in the current window of `window_secs` (aligned to
-    /// the Unix epoch) and returns the hits of that window so far, this one included.
-    async fn hit_rate_limit(&self, bucket: &str, window_secs: i64) -> anyhow::Result<i64>;
+    /// Counts `hits` and queues `emails`, in one write, when a step has nothing else to
+    /// write (a failed login, a forgot-password request, a sign-up for a taken address).
+    /// `RateLimited` when a bounded hit is at its bound.
+    async fn count_and_queue(&self, hits: &[Hit], emails: &[&OutboxMessage]) -> Result<(), WriteError>;
 }
 
 /// The product catalog.
@@ -362,7 +450,7 @@ pub enum RequestOutcome {
     /// The request was recorded now.
     Recorded,
     /// The customer had requested it already; its state as stored.
-    AlreadyRequested(ProductState),
+    AlreadyRequested(Box<ProductState>),
 }
 
 /// What requesting a quote did.
@@ -372,7 +460,7 @@ pub enum QuoteOutcome {
     Requested,
     /// A quote request on the product is still open (asked for less than
     /// [`QUOTE_OPEN_DAYS`](crate::domain::catalog::QUOTE_OPEN_DAYS) ago): that one, as stored.
-    AlreadyOpen(Quote),
+    AlreadyOpen(Box<Quote>),
 }
 
 /// A customer's state of each product (note, priority, request, latest quote), and quotes.
@@ -450,7 +538,7 @@ pub trait CustomerProducts: Send + Sync {
         event: &ProductEvent,
         emails: &[OutboxMessage],
         audit: &AuditEvent,
-        quotas: &[Quota],
+        quotas: &[Hit],
     ) -> Result<QuoteOutcome, WriteError>;
 }
 
@@ -494,22 +582,29 @@ pub trait ManagedCustomers: Send + Sync {
     ) -> Result<(), WriteError>;
 
     /// Stores the contact's names on the user and, when `renamed`, the business's new name
-    /// on the business (raising its profile version) and on both sides of the link, all or
-    /// nothing. `Missing` when the user or business is gone, `PartnersChanged` when the link
-    /// is.
+    /// on the business (raising its profile version) and on both sides of the link, with
+    /// the audit event, all or nothing. `Missing` when the user or business is gone,
+    /// `PartnersChanged` when the link is.
     async fn update_customer_details(
         &self,
         user: &User,
         business: &Business,
         link: &PartnerLink,
         renamed: bool,
+        audit: &AuditEvent,
     ) -> Result<(), WriteError>;
 }
 
 /// Impersonation sessions, by the hash of their token.
 #[async_trait]
 pub trait Impersonations: Send + Sync {
-    async fn put_impersonation(&self, hash: &TokenHash, session: &Impersonation) -> anyhow::Result<()>;
+    /// Stores a new session with its audit events, in one write.
+    async fn start_impersonation(
+        &self,
+        hash: &TokenHash,
+        session: &Impersonation,
+        audits: &[AuditEvent],
+    ) -> Result<(), WriteError>;
 
     /// A session as stored, ended or expired or not: the caller checks.
     async fn get_impersonation(&self, hash: &TokenHash) -> anyhow::Result<Option<Impersonation>>;

@@ -1,5 +1,6 @@
-//! Customers that a partner creates and manages: the account, its business and both sides
-//! of the (managed) link are written together, and so are later changes of its details.
+//! Customers that a partner creates and manages: the account, its business, both sides of
+//! the (managed) link and the audit event are written together, and so are later changes of
+//! its details with theirs.
 
 use async_trait::async_trait;
 
@@ -37,11 +38,14 @@ impl ManagedCustomers for DynamoStore {
         business: &Business,
         link: &PartnerLink,
         renamed: bool,
+        audit: &AuditEvent,
     ) -> Result<(), WriteError> {
         let mut contact = Expr::default();
         contact.set("first_name", s(&user.first_name)).set("last_name", s(&user.last_name));
-        let mut writes =
-            vec![Write::update(&keys::user(&user.user_id), contact).when("attribute_exists(PK)", Conflict::Missing)];
+        let mut writes = vec![
+            Write::update(&keys::user(&user.user_id), contact).when("attribute_exists(PK)", Conflict::Missing),
+            audit::record_event(audit)?,
+        ];
         if renamed {
             // A rename is a profile edit too: raising the version makes a concurrent edit of
             // the profile page fail its version check instead of silently undoing it.

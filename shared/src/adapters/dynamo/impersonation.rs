@@ -4,8 +4,8 @@ use async_trait::async_trait;
 
 use super::attrs::{n, record_with};
 use super::write::Write;
-use super::{DynamoStore, keys};
-use crate::domain::records::Impersonation;
+use super::{DynamoStore, audit, keys};
+use crate::domain::records::{AuditEvent, Impersonation};
 use crate::domain::token::TokenHash;
 use crate::ports::{Conflict, Impersonations, WriteError};
 
@@ -14,10 +14,19 @@ const TTL_GRACE_SECS: i64 = 86_400;
 
 #[async_trait]
 impl Impersonations for DynamoStore {
-    async fn put_impersonation(&self, hash: &TokenHash, session: &Impersonation) -> anyhow::Result<()> {
+    /// One transaction: the session (new) and its audit events.
+    async fn start_impersonation(
+        &self,
+        hash: &TokenHash,
+        session: &Impersonation,
+        audits: &[AuditEvent],
+    ) -> Result<(), WriteError> {
         let item = record_with(&keys::impersonation(hash), session, [("ttl", n(session.expires_at + TTL_GRACE_SECS))])?;
-        self.write(Write::put_new(item, Conflict::Duplicate), "Failed to store an impersonation session").await?;
-        Ok(())
+        let mut writes = vec![Write::put_new(item, Conflict::Duplicate)];
+        for event in audits {
+            writes.push(audit::record_event(event)?);
+        }
+        self.transact(writes, "Failed to store an impersonation session").await
     }
 
     async fn get_impersonation(&self, hash: &TokenHash) -> anyhow::Result<Option<Impersonation>> {

@@ -9,7 +9,7 @@ use crate::domain::catalog::{HealthCheckKind, ProductId, Quote, QuoteId};
 use crate::domain::ids::{BusinessId, InvitationId, OutboxId, RequestId, UserId};
 use crate::domain::profile::directory_name;
 use crate::domain::records::{AuditEvent, RequestStatus, SignUpRequest};
-use crate::domain::session::SessionKey;
+use crate::domain::session::{SessionId, SessionKey};
 use crate::domain::token::TokenHash;
 
 /// The one global secondary index.
@@ -73,6 +73,12 @@ pub(super) fn request(id: &RequestId) -> Key {
 /// The index partition of the requests with a status.
 pub(super) fn requests_with(status: RequestStatus) -> String {
     format!("REQ#{}", status.as_str())
+}
+
+/// How many requests are pending (attribute `count`), kept by the writes that store and
+/// decide requests, so the count is one read however many there are.
+pub(super) fn pending_requests() -> Key {
+    Key::new("COUNTERS", "REQ#pending")
 }
 
 /// A request on the index: by status, oldest first.
@@ -208,4 +214,9 @@ pub(super) fn rate_window(bucket: &str, window_start: i64) -> Key {
 /// A login session, by the hash of its refresh token.
 pub(super) fn session(key: &SessionKey) -> Key {
     Key::new(format!("SESSION#{}", key.as_ref()), "SESSION")
+}
+
+/// A login, by its Cognito session id (`origin_jti`).
+pub(super) fn login(id: &SessionId) -> Key {
+    Key::new(format!("LOGIN#{id}"), "LOGIN")
 }

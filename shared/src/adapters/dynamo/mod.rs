@@ -5,7 +5,8 @@
 //! How it is built: `keys` holds every key, `attrs` turns records into items, `expr` builds
 //! update expressions, `write` is the one way to write (alone or in a transaction, each
 //! condition with the [`Conflict`](crate::ports::Conflict) it means), `read` the one way to
-//! read, and `cursor` makes page cursors. Each remaining module implements the port
+//! read (`lookups` reads what a step needs of several families in one round trip), and
+//! `cursor` makes page cursors. Each remaining module implements the port
 //! ([`crate::ports::store`]) of one family of items.
 
 mod attrs;
@@ -18,6 +19,7 @@ mod expr;
 mod health;
 mod impersonation;
 mod keys;
+mod lookups;
 mod outbox;
 mod partners;
 mod products;

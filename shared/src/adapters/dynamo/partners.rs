@@ -6,18 +6,19 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::attrs::{from_item, n, name_of, now_secs, record, s, time_text};
+use super::attrs::{from_item, n, now_secs, record, s, time_text};
 use super::expr::Expr;
 use super::read::Query;
 use super::write::Write;
 use super::{DynamoStore, audit, keys, outbox, rate_limits};
 use crate::domain::ids::{BusinessId, InvitationId, UserId};
+use crate::domain::limits::Hit;
 use crate::domain::profile::ActiveBusiness;
 use crate::domain::records::{
     AuditEvent, Business, EmailOwner, Invitation, InvitationStatus, OutboxMessage, PartnerLink, User,
 };
 use crate::domain::token::TokenPurpose;
-use crate::ports::{ActiveBusinesses, Conflict, Invitee, Listing, Partners, Quota, WriteError};
+use crate::ports::{ActiveBusinesses, Conflict, Invitee, Listing, Partners, WriteError};
 
 /// Both sides of a new link, each only if it does not exist yet.
 pub(super) fn link(link: &PartnerLink) -> anyhow::Result<[Write; 2]> {
@@ -25,17 +26,6 @@ pub(super) fn link(link: &PartnerLink) -> anyhow::Result<[Write; 2]> {
         Write::put_new(record(&keys::partner_of(&link.customer_id, &link.partner_id), link)?, Conflict::AlreadyLinked),
         Write::put_new(record(&keys::customer_of(&link.partner_id, &link.customer_id), link)?, Conflict::AlreadyLinked),
     ])
-}
-
-/// Moves an existing invitation to `status`.
-pub(super) fn set_invitation_status(
-    customer: &BusinessId,
-    invitation: &InvitationId,
-    status: InvitationStatus,
-) -> anyhow::Result<Write> {
-    let mut expr = Expr::default();
-    expr.set("status", s(name_of(&status)?));
-    Ok(Write::update(&keys::invitation(customer, invitation), expr).when("attribute_exists(PK)", Conflict::Missing))
 }
 
 /// Frees the address of the customer's pending invitation to `email` (accepted, linked):
@@ -80,8 +70,8 @@ fn new_invitation(invitation: &Invitation) -> anyhow::Result<Write> {
     ))
 }
 
-fn quotas(quotas: &[Quota]) -> impl Iterator<Item = Write> + '_ {
-    quotas.iter().map(rate_limits::take)
+fn quotas(quotas: &[Hit]) -> impl Iterator<Item = Write> + '_ {
+    quotas.iter().map(rate_limits::hit)
 }
 
 /// A partner user's choice of customer, as kept on its user item.
@@ -108,7 +98,7 @@ impl DynamoStore {
             return Ok(Some((user, business)));
         };
         let [user, business]: [_; 2] = self
-            .get_batch(&[keys::user(user), keys::profile(business)], "Failed to read the invitee's account")
+            .get_many(&[keys::user(user), keys::profile(business)], "Failed to read the invitee's account")
             .await?
             .try_into()
             .map_err(|_| anyhow::anyhow!("a batch read answers one entry per key"))?;
@@ -123,7 +113,7 @@ impl Partners for DynamoStore {
     /// (the account and its business) when a user holds the address.
     async fn invitee(&self, customer: &BusinessId, email: &str) -> anyhow::Result<Invitee> {
         let [business, owner]: [_; 2] = self
-            .get_batch(&[keys::profile(customer), keys::email(email)], "Failed to read the invitation's parties")
+            .get_many(&[keys::profile(customer), keys::email(email)], "Failed to read the invitation's parties")
             .await?
             .try_into()
             .map_err(|_| anyhow::anyhow!("a batch read answers one entry per key"))?;
@@ -140,7 +130,7 @@ impl Partners for DynamoStore {
         invitation: &Invitation,
         outbox: &OutboxMessage,
         audit: &AuditEvent,
-        quotas: &[Quota],
+        quotas: &[Hit],
     ) -> Result<(), WriteError> {
         let mut writes = vec![new_invitation(invitation)?, hold_address(invitation)?, audit::record_event(audit)?];
         writes.extend(outbox::queue(outbox)?);
@@ -160,7 +150,7 @@ impl Partners for DynamoStore {
         invitation: &Invitation,
         outbox: &OutboxMessage,
         audits: &[AuditEvent],
-        quotas: &[Quota],
+        quotas: &[Hit],
     ) -> Result<(), WriteError> {
         let mut writes = Vec::from(self::link(link)?);
         writes.push(new_invitation(invitation)?);
@@ -196,7 +186,7 @@ impl Partners for DynamoStore {
         invitation: &Invitation,
         outbox: &OutboxMessage,
         audit: &AuditEvent,
-        quotas: &[Quota],
+        quotas: &[Hit],
     ) -> Result<(), WriteError> {
         let mut expr = Expr::default();
         expr.set("generation", n(i64::from(invitation.generation)));

@@ -25,10 +25,9 @@ use crate::domain::catalog::{
     Actor, HISTORY_CHUNK, Note, Priority, ProductEvent, ProductId, ProductState, QUOTE_OPEN_DAYS, Quote,
 };
 use crate::domain::ids::BusinessId;
+use crate::domain::limits::Hit;
 use crate::domain::records::{AuditEvent, OutboxMessage, PartnerLink};
-use crate::ports::{
-    BadCursor, Conflict, CustomerProducts, Listing, Page, Quota, QuoteOutcome, RequestOutcome, WriteError,
-};
+use crate::ports::{BadCursor, Conflict, CustomerProducts, Listing, Page, QuoteOutcome, RequestOutcome, WriteError};
 
 /// How many times a write retries when the history chunk it assumed changed meanwhile.
 const HISTORY_ATTEMPTS: usize = 4;
@@ -125,7 +124,7 @@ impl CustomerProducts for DynamoStore {
         id: &ProductId,
     ) -> anyhow::Result<(Option<PartnerLink>, Option<ProductState>)> {
         let [link, state]: [_; 2] = self
-            .get_batch(
+            .get_many(
                 &[keys::customer_of(partner, customer), keys::product_state(customer, id)],
                 "Failed to read the link and the product's state",
             )
@@ -212,7 +211,9 @@ impl CustomerProducts for DynamoStore {
                 Ok(()) => return Ok(RequestOutcome::Recorded),
                 Err(WriteError::Conflict(Conflict::AlreadyRequested)) => {
                     match self.get_product_state(customer, id).await? {
-                        Some(state) if state.requested() => return Ok(RequestOutcome::AlreadyRequested(state)),
+                        Some(state) if state.requested() => {
+                            return Ok(RequestOutcome::AlreadyRequested(Box::new(state)));
+                        }
                         _ => chunk = chunk.other(),
                     }
                 }
@@ -265,7 +266,7 @@ impl CustomerProducts for DynamoStore {
         event: &ProductEvent,
         emails: &[OutboxMessage],
         audit: &AuditEvent,
-        quotas: &[Quota],
+        quotas: &[Hit],
     ) -> Result<QuoteOutcome, WriteError> {
         let (customer, id) = (&quote.customer_id, &quote.product_id);
         let open_until = (quote.created_at + time::Duration::days(QUOTE_OPEN_DAYS)).unix_timestamp();
@@ -295,7 +296,7 @@ impl CustomerProducts for DynamoStore {
             for email in emails {
                 writes.extend(outbox::queue(email)?);
             }
-            writes.extend(quotas.iter().map(rate_limits::take));
+            writes.extend(quotas.iter().map(rate_limits::hit));
             match self.transact(writes, "Failed to store a quote request").await {
                 Ok(()) => return Ok(QuoteOutcome::Requested),
                 Err(WriteError::Conflict(Conflict::NotRequested)) => {
@@ -317,7 +318,7 @@ impl CustomerProducts for DynamoStore {
                                 _ => None,
                             };
                             return match open {
-                                Some(open) => Ok(QuoteOutcome::AlreadyOpen(open)),
+                                Some(open) => Ok(QuoteOutcome::AlreadyOpen(Box::new(open))),
                                 None => Err(WriteError::Unexpected(anyhow::anyhow!(
                                     "A product's state names an open quote request that is not stored"
                                 ))),

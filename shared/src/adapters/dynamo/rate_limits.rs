@@ -1,43 +1,52 @@
 //! Rate-limit counters: one item per limit, key and fixed window, counted with an atomic
-//! `ADD` and deleted by TTL after the next window: on their own ([`RateLimits`]), or as the
-//! quotas a write takes from in its own transaction ([`take`]).
+//! `ADD` and deleted by TTL after the next window. A step reads its counters with its other
+//! reads ([`super::lookups`]) and counts them in the write it makes anyway ([`hit`]).
 
-use anyhow::Context as _;
 use async_trait::async_trait;
 
-use super::attrs::{n, now_secs};
+use super::attrs::{Item, n};
 use super::expr::Expr;
 use super::write::Write;
-use super::{DynamoStore, keys};
-use crate::ports::{Conflict, Quota, RateLimits};
+use super::{DynamoStore, keys, outbox};
+use crate::domain::limits::{Counter, Hit};
+use crate::domain::records::OutboxMessage;
+use crate::ports::{Conflict, RateLimits, WriteError};
 
-#[async_trait]
-impl RateLimits for DynamoStore {
-    async fn hit_rate_limit(&self, bucket: &str, window_secs: i64) -> anyhow::Result<i64> {
-        let now = now_secs();
-        let window = now - now.rem_euclid(window_secs);
-        let mut expr = Expr::default();
-        expr.add("hits", n(1)).set("ttl", n(window + 2 * window_secs));
-        let item = self
-            .write(Write::update(&keys::rate_window(bucket, window), expr), "Failed to count a rate-limited request")
-            .await?;
-        item.get("hits")
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse().ok())
-            .context("Rate limit counter has no hits")
+/// The item of a counter.
+pub(super) fn counter_key(counter: &Counter) -> keys::Key {
+    keys::rate_window(&counter.bucket, counter.window_start)
+}
+
+/// A counter's count as stored (0 for none).
+pub(super) fn count_of(item: Option<&Item>) -> i64 {
+    item.and_then(|item| item.get("hits")).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// One more on a counter; with a bound, only while the counter is below it (`RateLimited`).
+pub(super) fn hit(hit: &Hit) -> Write {
+    let mut expr = Expr::default();
+    expr.add("hits", n(1)).set("ttl", n(hit.counter.expires_at()));
+    let write = Write::update(&counter_key(&hit.counter), expr);
+    match hit.below {
+        Some(max) => {
+            write.when("attribute_not_exists(#hits) OR #hits < :max", Conflict::RateLimited).bind(":max", n(max))
+        }
+        None => write,
     }
 }
 
-/// Takes one from a quota, in the transaction of the write it limits: counts a hit in the
-/// current window only while the window has fewer than `max` (`RateLimited` otherwise, and
-/// then the whole transaction writes nothing).
-pub(super) fn take(quota: &Quota) -> Write {
-    let now = now_secs();
-    let window_secs = quota.window_secs.max(1);
-    let window = now - now.rem_euclid(window_secs);
-    let mut expr = Expr::default();
-    expr.add("hits", n(1)).set("ttl", n(window + 2 * window_secs));
-    Write::update(&keys::rate_window(&quota.bucket, window), expr)
-        .when("attribute_not_exists(#hits) OR #hits < :max", Conflict::RateLimited)
-        .bind(":max", n(quota.max))
+#[async_trait]
+impl RateLimits for DynamoStore {
+    /// One UpdateItem for a single counter, else one transaction.
+    async fn count_and_queue(&self, hits: &[Hit], emails: &[&OutboxMessage]) -> Result<(), WriteError> {
+        let mut writes: Vec<Write> = hits.iter().map(hit).collect();
+        for email in emails {
+            writes.extend(outbox::queue(email)?);
+        }
+        match writes.len() {
+            0 => Ok(()),
+            1 => self.write(writes.remove(0), "Failed to count an attempt").await.map(drop),
+            _ => self.transact(writes, "Failed to count an attempt and queue its email").await,
+        }
+    }
 }

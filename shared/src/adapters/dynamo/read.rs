@@ -1,12 +1,12 @@
-//! How the store reads: one item by key (GetItem, strongly consistent), a few items by key in
-//! one call (BatchGetItem, strongly consistent), or a [`Query`] of one partition of the table
-//! or of GSI1, a page at a time, all of it, or counted. Never Scan.
+//! How the store reads: one item by key (GetItem, strongly consistent), several items by key
+//! in one round trip (BatchGetItem, strongly consistent), or a [`Query`] of one partition of
+//! the table or of GSI1, a page at a time or all of it. Never Scan.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
-use aws_sdk_dynamodb::types::{KeysAndAttributes, Select};
+use aws_sdk_dynamodb::types::KeysAndAttributes;
 use serde::de::DeserializeOwned;
 
 use super::DynamoStore;
@@ -103,32 +103,18 @@ impl DynamoStore {
         out.item.map(from_item).transpose()
     }
 
-    /// Items by key in one call (BatchGetItem, strongly consistent), in the order of `keys`:
-    /// `None` where there is no item. Keys that DynamoDB leaves unprocessed (under load) are
-    /// asked for again after a short pause. At most 100 keys.
-    pub(super) async fn get_batch(&self, keys: &[Key], what: &'static str) -> anyhow::Result<Vec<Option<Item>>> {
+    /// The items of `keys` (at most 100), each `None` when there is none, in one
+    /// BatchGetItem. Keys DynamoDB leaves unprocessed (throttling) are asked again.
+    pub(super) async fn get_many(&self, keys: &[Key], what: &'static str) -> anyhow::Result<Vec<Option<Item>>> {
         if keys.len() > 100 {
             bail!("{what}: a batch read takes at most 100 keys");
         }
         let mut found: HashMap<(String, String), Item> = HashMap::new();
-        // DynamoDB refuses a batch that names one key twice.
-        let mut pending: Vec<Item> = Vec::new();
-        for key in keys {
-            let item = key.item();
-            if !pending.contains(&item) {
-                pending.push(item);
-            }
-        }
-        for attempt in 0u32.. {
-            if pending.is_empty() {
-                break;
-            }
-            if attempt > 0 {
-                if attempt > 5 {
-                    bail!("{what}: DynamoDB left keys unprocessed after {attempt} attempts");
-                }
-                tokio::time::sleep(Duration::from_millis(20 * 2u64.pow(attempt))).await;
-            }
+        // DynamoDB refuses a batch that names a key twice.
+        let mut pending: Vec<Item> =
+            keys.iter().enumerate().filter(|(at, key)| !keys[..*at].contains(key)).map(|(_, key)| key.item()).collect();
+        let mut round = 0u32;
+        while !pending.is_empty() {
             let wanted = KeysAndAttributes::builder()
                 .set_keys(Some(std::mem::take(&mut pending)))
                 .consistent_read(true)
@@ -136,12 +122,17 @@ impl DynamoStore {
                 .context("Failed to build a batch read")?;
             let out = self.client.batch_get_item().request_items(&self.table, wanted).send().await.context(what)?;
             for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
-                let key = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-                found.insert((key("PK"), key("SK")), item);
+                let part = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                found.insert((part("PK"), part("SK")), item);
             }
             pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
+            round += 1;
+            anyhow::ensure!(round <= 5 || pending.is_empty(), "{what}: keys left unprocessed after 5 rounds");
+            if !pending.is_empty() {
+                tokio::time::sleep(Duration::from_millis(20 * u64::from(round))).await;
+            }
         }
-        Ok(keys.iter().map(|k| found.get(&(k.pk.clone(), k.sk.clone())).cloned()).collect())
+        Ok(keys.iter().map(|key| found.get(&(key.pk.clone(), key.sk.clone())).cloned()).collect())
     }
 
     fn query(&self, query: &Query) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
@@ -232,21 +223,6 @@ impl DynamoStore {
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
                 None => return Ok(items),
-            }
-        }
-    }
-
-    /// How many items there are (a COUNT query, page by page).
-    pub(super) async fn count(&self, query: &Query, what: &'static str) -> anyhow::Result<u64> {
-        let mut total = 0u64;
-        let mut start = None;
-        loop {
-            let out =
-                self.query(query).select(Select::Count).set_exclusive_start_key(start).send().await.context(what)?;
-            total += u64::try_from(out.count).unwrap_or_default();
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(total);
             }
         }
     }

@@ -1,20 +1,29 @@
 //! Users, the email markers that make one account per address, and the admins' index.
+//!
+//! A user's marker also records the user's business (`business_id`), so that a login can
+//! read the user, its business and its active customer in the same round trip as it asks
+//! the identity provider, instead of after it.
 
 use async_trait::async_trait;
 
-use super::attrs::{n, name_of, record, s};
+use super::attrs::{Item, n, name_of, record, s};
 use super::expr::Expr;
 use super::read::Query;
 use super::write::Write;
-use super::{DynamoStore, keys, profiles};
+use super::{DynamoStore, audit, keys, profiles};
 use crate::domain::account::UserStatus;
 use crate::domain::ids::UserId;
-use crate::domain::records::{Business, EmailOwner, User};
+use crate::domain::records::{AuditEvent, Business, EmailOwner, User};
 use crate::ports::{Accounts, Admins, Conflict, WriteError};
+
+/// The marker of an address: its owner and, for a user, the user's business.
+pub(super) fn marker_item(email: &str, owner: &EmailOwner) -> anyhow::Result<Item> {
+    record(&keys::email(email), owner)
+}
 
 /// Claims an address for `owner`, only if nobody holds it yet.
 pub(super) fn claim_email(email: &str, owner: &EmailOwner) -> anyhow::Result<Write> {
-    Ok(Write::put_new(record(&keys::email(email), owner)?, Conflict::EmailTaken))
+    Ok(Write::put_new(marker_item(email, owner)?, Conflict::EmailTaken))
 }
 
 /// A new user item.
@@ -47,35 +56,24 @@ impl Accounts for DynamoStore {
         self.transact(writes, "Failed to store a user").await
     }
 
-    async fn activate_user(&self, id: &UserId) -> Result<(), WriteError> {
-        let mut expr = Expr::default();
-        expr.set("status", s("active"));
-        let write = Write::update(&keys::user(id), expr)
-            .when("attribute_exists(PK) AND #status <> :locked", Conflict::UserLocked)
-            .bind(":locked", s("locked"));
-        self.write(write, "Failed to activate a user").await.map(drop)
-    }
-
-    async fn revoke_tokens_before(&self, id: &UserId, valid_after: i64) -> Result<(), WriteError> {
-        let mut expr = Expr::default();
-        expr.set("tokens_valid_after", n(valid_after));
-        let write = Write::update(&keys::user(id), expr).when("attribute_exists(PK)", Conflict::Missing);
-        self.write(write, "Failed to revoke a user's sessions").await.map(drop)
-    }
-
+    /// One transaction: the user's status (and session cut-off) and the audit event.
     async fn set_user_status(
         &self,
         id: &UserId,
         status: UserStatus,
-        revoke_before: Option<i64>,
+        end_sessions_at_ms: Option<i64>,
+        audit: &AuditEvent,
     ) -> Result<(), WriteError> {
         let mut expr = Expr::default();
         expr.set("status", s(name_of(&status)?));
-        if let Some(t) = revoke_before {
-            expr.set("tokens_valid_after", n(t));
+        if let Some(at) = end_sessions_at_ms {
+            expr.set("sessions_valid_after_ms", n(at));
         }
-        let write = Write::update(&keys::user(id), expr).when("attribute_exists(PK)", Conflict::Missing);
-        self.write(write, "Failed to change a user's status").await.map(drop)
+        let writes = vec![
+            Write::update(&keys::user(id), expr).when("attribute_exists(PK)", Conflict::Missing),
+            audit::record_event(audit)?,
+        ];
+        self.transact(writes, "Failed to change a user's status").await
     }
 }
 

@@ -6,8 +6,10 @@ use super::MemoryStore;
 use super::state::{BusinessItem, State, check, page, time_key};
 use crate::domain::account::UserStatus;
 use crate::domain::ids::{RequestId, UserId};
+use crate::domain::limits::Hit;
 use crate::domain::records::{
-    AuditEvent, Business, EmailOwner, InvitationStatus, OutboxMessage, PartnerLink, RequestStatus, SignUpRequest, User,
+    AuditEvent, Business, EmailOwner, InvitationRef, InvitationStatus, OutboxMessage, PartnerLink, RequestStatus,
+    SignUpRequest, User,
 };
 use crate::domain::token::{TokenHash, TokenPurpose};
 use crate::ports::{Accounts, Admins, Conflict, Listing, ManagedCustomers, SignUpRequests, WriteError};
@@ -19,6 +21,13 @@ impl State {
 
     fn still_pending(&self, request: &RequestId) -> bool {
         self.requests.get(request).is_some_and(|r| r.status == RequestStatus::Pending)
+    }
+
+    /// Whether the invitation a sign-up named is still pending at the generation it named.
+    fn invitation_unchanged(&self, invited: &InvitationRef) -> bool {
+        self.invitations
+            .get(&(invited.customer_id.clone(), invited.invitation_id.clone()))
+            .is_some_and(|i| i.status == InvitationStatus::Pending && i.generation == invited.generation)
     }
 
     pub(super) fn audits_exist(&self, events: &[AuditEvent]) -> bool {
@@ -51,19 +60,23 @@ impl SignUpRequests for MemoryStore {
         request: &SignUpRequest,
         invitation_token: Option<&TokenHash>,
         outbox: &OutboxMessage,
+        hits: &[Hit],
     ) -> Result<(), WriteError> {
         let mut s = self.state().await;
         let outcome = check([
+            (s.blocked(hits), Conflict::RateLimited),
             (s.emails.contains_key(&request.email), Conflict::EmailTaken),
             (s.requests.contains_key(&request.request_id), Conflict::Duplicate),
             (s.queued(outbox), Conflict::Duplicate),
             (invitation_token.is_some_and(|h| !s.token_usable(h, TokenPurpose::Invitation)), Conflict::LinkUsed),
+            (request.invited_by.as_ref().is_some_and(|i| !s.invitation_unchanged(i)), Conflict::InvitationChanged),
         ]);
         if outcome.is_ok() {
             let owner = EmailOwner::Request { request_id: request.request_id.clone() };
             s.emails.insert(request.email.clone(), owner);
             s.requests.insert(request.request_id.clone(), request.clone());
             s.queue(outbox);
+            s.apply(hits);
             if let Some(hash) = invitation_token {
                 s.use_token(hash);
             }
@@ -88,9 +101,9 @@ impl SignUpRequests for MemoryStore {
         Ok(page(&format!("requests/{}", status.as_str()), items, false, cursor, limit))
     }
 
-    async fn count_requests(&self, status: RequestStatus) -> anyhow::Result<u64> {
+    async fn count_pending_requests(&self) -> anyhow::Result<u64> {
         let s = self.state().await;
-        Ok(s.requests.values().filter(|r| r.status == status).count() as u64)
+        Ok(s.requests.values().filter(|r| r.status == RequestStatus::Pending).count() as u64)
     }
 
     async fn approve_request(
@@ -102,8 +115,10 @@ impl SignUpRequests for MemoryStore {
         outbox: &OutboxMessage,
         audits: &[AuditEvent],
     ) -> Result<(), WriteError> {
+        self.injected_failure("approve_request")?;
         let mut s = self.state().await;
-        let invitation = link.and_then(|l| l.invitation_id.clone().map(|i| (l.customer_id.clone(), i)));
+        let invited = request.invited_by.as_ref().filter(|_| link.is_some_and(|l| l.invitation_id.is_some()));
+        let invitation = invited.map(|i| (i.customer_id.clone(), i.invitation_id.clone()));
         let outcome = check([
             (!s.still_pending(&request.request_id), Conflict::AlreadyDecided),
             (s.users.contains_key(&user.user_id), Conflict::UserExists),
@@ -111,7 +126,7 @@ impl SignUpRequests for MemoryStore {
             (!s.email_held_by(&request.email, &request.request_id), Conflict::EmailNotHeld),
             (s.queued(outbox) || s.audits_exist(audits), Conflict::Duplicate),
             (link.is_some_and(|l| s.link_exists(l)), Conflict::AlreadyLinked),
-            (invitation.as_ref().is_some_and(|key| !s.invitations.contains_key(key)), Conflict::Missing),
+            (invited.is_some_and(|i| !s.invitation_unchanged(i)), Conflict::InvitationChanged),
         ]);
         if outcome.is_ok() {
             s.requests.insert(request.request_id.clone(), request.clone());
@@ -128,8 +143,8 @@ impl SignUpRequests for MemoryStore {
                 s.pending.remove(&(link.customer_id.clone(), request.email.clone()));
             }
         }
-        self.record("approve_request", &outcome);
-        outcome
+        drop(s);
+        self.answer("approve_request", outcome)
     }
 
     async fn reject_request(
@@ -178,50 +193,28 @@ impl Accounts for MemoryStore {
         outcome
     }
 
-    async fn activate_user(&self, id: &UserId) -> Result<(), WriteError> {
-        let mut s = self.state().await;
-        let user = s.users.get_mut(id).filter(|u| u.status != UserStatus::Locked);
-        let outcome = match user {
-            Some(user) => {
-                user.status = UserStatus::Active;
-                Ok(())
-            }
-            None => Err(WriteError::Conflict(Conflict::UserLocked)),
-        };
-        self.record("activate_user", &outcome);
-        outcome
-    }
-
-    async fn revoke_tokens_before(&self, id: &UserId, valid_after: i64) -> Result<(), WriteError> {
-        let mut s = self.state().await;
-        let outcome = match s.users.get_mut(id) {
-            Some(user) => {
-                user.tokens_valid_after = valid_after;
-                Ok(())
-            }
-            None => Err(WriteError::Conflict(Conflict::Missing)),
-        };
-        self.record("revoke_tokens_before", &outcome);
-        outcome
-    }
-
     async fn set_user_status(
         &self,
         id: &UserId,
         status: UserStatus,
-        revoke_before: Option<i64>,
+        end_sessions_at_ms: Option<i64>,
+        audit: &AuditEvent,
     ) -> Result<(), WriteError> {
+        self.injected_failure("set_user_status")?;
         let mut s = self.state().await;
-        let outcome = match s.users.get_mut(id) {
-            Some(user) => {
+        let outcome = check([
+            (!s.users.contains_key(id), Conflict::Missing),
+            (s.audits_exist(std::slice::from_ref(audit)), Conflict::Duplicate),
+        ]);
+        if outcome.is_ok() {
+            if let Some(user) = s.users.get_mut(id) {
                 user.status = status;
-                if let Some(t) = revoke_before {
-                    user.tokens_valid_after = t;
+                if let Some(at) = end_sessions_at_ms {
+                    user.sessions_valid_after_ms = at;
                 }
-                Ok(())
             }
-            None => Err(WriteError::Conflict(Conflict::Missing)),
-        };
+            s.audit.push(audit.clone());
+        }
         self.record(&format!("set_user_status {status:?}"), &outcome);
         outcome
     }
@@ -251,6 +244,7 @@ impl ManagedCustomers for MemoryStore {
         audit: &AuditEvent,
         outbox: Option<&OutboxMessage>,
     ) -> Result<(), WriteError> {
+        self.injected_failure("create_managed_customer")?;
         let mut s = self.state().await;
         let outcome = check([
             (s.emails.contains_key(&user.email), Conflict::EmailTaken),
@@ -267,8 +261,8 @@ impl ManagedCustomers for MemoryStore {
                 s.queue(outbox);
             }
         }
-        self.record("create_managed_customer", &outcome);
-        outcome
+        drop(s);
+        self.answer("create_managed_customer", outcome)
     }
 
     async fn update_customer_details(
@@ -277,6 +271,7 @@ impl ManagedCustomers for MemoryStore {
         business: &Business,
         link: &PartnerLink,
         renamed: bool,
+        audit: &AuditEvent,
     ) -> Result<(), WriteError> {
         let mut guard = self.state().await;
         let s = &mut *guard;
@@ -289,8 +284,10 @@ impl ManagedCustomers for MemoryStore {
                 renamed && (!s.customer_side.contains_key(&sides[0]) || !s.partner_side.contains_key(&sides[1])),
                 Conflict::PartnersChanged,
             ),
+            (s.audits_exist(std::slice::from_ref(audit)), Conflict::Duplicate),
         ]);
         if outcome.is_ok() {
+            s.audit.push(audit.clone());
             if let Some(stored) = s.users.get_mut(&user.user_id) {
                 stored.first_name.clone_from(&user.first_name);
                 stored.last_name.clone_from(&user.last_name);

@@ -1,12 +1,13 @@
-//! The business directory and login sessions, in memory.
+//! The business directory and logins, in memory.
 
 use async_trait::async_trait;
 
 use super::state::{MemoryStore, check, page};
-use crate::domain::ids::BusinessId;
+use crate::domain::account::UserStatus;
+use crate::domain::ids::{BusinessId, UserId};
 use crate::domain::profile::{BusinessProfile, directory_name};
 use crate::domain::records::Business;
-use crate::domain::session::{SessionKey, StoredSession};
+use crate::domain::session::{LoginSession, SessionId, SessionKey, StoredSession};
 use crate::ports::{BusinessDirectory, Conflict, Listing, Sessions, WriteError};
 
 #[async_trait]
@@ -33,13 +34,26 @@ impl BusinessDirectory for MemoryStore {
 
 #[async_trait]
 impl Sessions for MemoryStore {
-    async fn put_session(&self, key: &SessionKey, session: &StoredSession) -> Result<(), WriteError> {
+    async fn start_login(
+        &self,
+        id: &SessionId,
+        login: &LoginSession,
+        refresh: &SessionKey,
+        session: &StoredSession,
+    ) -> Result<(), WriteError> {
         let mut s = self.state().await;
-        let outcome = check([(s.sessions.contains_key(key), Conflict::Duplicate)]);
+        let admitted = s.users.get(&login.user_id).is_some_and(|user| {
+            user.status == UserStatus::Active && user.sessions_valid_after_ms < login.auth_started_ms
+        });
+        let outcome = check([
+            (s.logins.contains_key(id) || s.sessions.contains_key(refresh), Conflict::Duplicate),
+            (!admitted, Conflict::SessionsEnded),
+        ]);
         if outcome.is_ok() {
-            s.sessions.insert(key.clone(), session.clone());
+            s.logins.insert(id.clone(), login.clone());
+            s.sessions.insert(refresh.clone(), session.clone());
         }
-        self.record("put_session", &outcome);
+        self.record("start_login", &outcome);
         outcome
     }
 
@@ -47,14 +61,21 @@ impl Sessions for MemoryStore {
         Ok(self.state().await.sessions.get(key).cloned())
     }
 
-    async fn end_session(&self, key: &SessionKey) -> Result<(), WriteError> {
+    async fn end_sessions(&self, user: &UserId, at_ms: i64, refresh: Option<&SessionKey>) -> Result<(), WriteError> {
         let mut s = self.state().await;
-        let live = s.sessions.get_mut(key).filter(|session| !session.ended);
-        let outcome = check([(live.is_none(), Conflict::AlreadyEnded)]);
-        if let Some(session) = live {
-            session.ended = true;
+        let outcome = check([
+            (!s.users.contains_key(user), Conflict::Missing),
+            (refresh.is_some_and(|key| !s.sessions.contains_key(key)), Conflict::Missing),
+        ]);
+        if outcome.is_ok() {
+            if let Some(user) = s.users.get_mut(user) {
+                user.sessions_valid_after_ms = at_ms;
+            }
+            if let Some(session) = refresh.and_then(|key| s.sessions.get_mut(key)) {
+                session.ended = true;
+            }
         }
-        self.record("end_session", &outcome);
+        self.record("end_sessions", &outcome);
         outcome
     }
 }

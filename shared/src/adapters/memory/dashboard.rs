@@ -10,10 +10,10 @@ use crate::domain::catalog::{
     Actor, HealthCheck, Note, Priority, Product, ProductEvent, ProductId, ProductState, QUOTE_OPEN_DAYS, Quote,
 };
 use crate::domain::ids::BusinessId;
+use crate::domain::limits::Hit;
 use crate::domain::records::{AuditEvent, OutboxMessage, PartnerLink};
 use crate::ports::{
-    AuditTrail, Catalog, Conflict, CustomerProducts, HealthChecks, Listing, Quota, QuoteOutcome, RequestOutcome,
-    WriteError,
+    AuditTrail, Catalog, Conflict, CustomerProducts, HealthChecks, Listing, QuoteOutcome, RequestOutcome, WriteError,
 };
 
 #[async_trait]
@@ -137,7 +137,7 @@ impl CustomerProducts for MemoryStore {
         let mut s = self.state().await;
         let key = (customer.clone(), id.clone());
         if let Some(state) = s.product_states.get(&key).filter(|state| state.requested()) {
-            let outcome = Ok(RequestOutcome::AlreadyRequested(state.clone()));
+            let outcome = Ok(RequestOutcome::AlreadyRequested(Box::new(state.clone())));
             self.record("request_product", &outcome);
             return outcome;
         }
@@ -179,7 +179,7 @@ impl CustomerProducts for MemoryStore {
         event: &ProductEvent,
         emails: &[OutboxMessage],
         audit: &AuditEvent,
-        quotas: &[Quota],
+        quotas: &[Hit],
     ) -> Result<QuoteOutcome, WriteError> {
         let mut s = self.state().await;
         let key = (quote.customer_id.clone(), quote.product_id.clone());
@@ -189,7 +189,7 @@ impl CustomerProducts for MemoryStore {
         if !unlinked.0 && !unoffered.0 && state.requested() && open.is_some() {
             let open = s.quotes.iter().find(|q| Some(&q.quote_id) == state.quote_id.as_ref()).cloned();
             let outcome = open
-                .map(QuoteOutcome::AlreadyOpen)
+                .map(|open| QuoteOutcome::AlreadyOpen(Box::new(open)))
                 .ok_or_else(|| WriteError::Unexpected(anyhow::anyhow!("the open quote is not stored")));
             self.record("request_quote", &outcome);
             return outcome;
@@ -201,7 +201,7 @@ impl CustomerProducts for MemoryStore {
             unlinked,
             unoffered,
             (!state.requested(), Conflict::NotRequested),
-            (!s.quotas_left(quotas), Conflict::RateLimited),
+            (s.blocked(quotas), Conflict::RateLimited),
             (duplicate, Conflict::Duplicate),
         ]);
         if outcome.is_ok() {
@@ -216,7 +216,7 @@ impl CustomerProducts for MemoryStore {
                 s.queue(email);
             }
             s.audit.push(audit.clone());
-            s.take(quotas);
+            s.apply(quotas);
         }
         let outcome = outcome.map(|()| QuoteOutcome::Requested);
         self.record("request_quote", &outcome);
@@ -265,6 +265,9 @@ fn newest_first<'a>(events: impl Iterator<Item = &'a AuditEvent>) -> Vec<(String
 impl AuditTrail for MemoryStore {
     async fn put_audit(&self, event: &AuditEvent) -> anyhow::Result<()> {
         self.state().await.audit.push(event.clone());
+        // Journaled, so a test can tell an audit event written on its own from one written
+        // in the transaction of its change.
+        self.record::<()>("put_audit", &Ok(()));
         Ok(())
     }
 

@@ -4,31 +4,21 @@ use anyhow::bail;
 use async_trait::async_trait;
 
 use super::MemoryStore;
-use super::state::{OutboxEntry, State, now_secs, page};
-use crate::domain::ids::OutboxId;
-use crate::domain::records::{Impersonation, OutboxMessage, OutboxStatus, StoredToken};
+use super::state::{OutboxEntry, State, check, now_secs, page};
+use crate::domain::account::UserStatus;
+use crate::domain::ids::{OutboxId, UserId};
+use crate::domain::limits::Hit;
+use crate::domain::records::{AuditEvent, Impersonation, OutboxMessage, OutboxStatus, StoredToken};
 use crate::domain::token::{TokenHash, TokenPurpose};
-use crate::ports::{Conflict, Impersonations, LinkTokens, Listing, Outbox, Quota, RateLimits, WriteError};
+use crate::ports::{
+    Conflict, Impersonations, LinkTokens, Listing, Outbox, PasswordChange, RateLimits, TokenClaim, WriteError,
+};
+
+fn now_ms() -> i64 {
+    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
 
 impl State {
-    fn window_of(quota: &Quota) -> (String, i64) {
-        let now = now_secs();
-        let window_secs = quota.window_secs.max(1);
-        (quota.bucket.clone(), now - now.rem_euclid(window_secs))
-    }
-
-    /// Whether every quota has room in its current window.
-    pub(super) fn quotas_left(&self, quotas: &[Quota]) -> bool {
-        quotas.iter().all(|q| self.rate_windows.get(&Self::window_of(q)).copied().unwrap_or(0) < q.max)
-    }
-
-    /// Takes one from each quota (after [`State::quotas_left`] said they have room).
-    pub(super) fn take(&mut self, quotas: &[Quota]) {
-        for quota in quotas {
-            *self.rate_windows.entry(Self::window_of(quota)).or_insert(0) += 1;
-        }
-    }
-
     pub(super) fn queued(&self, message: &OutboxMessage) -> bool {
         self.outbox.contains_key(&message.outbox_id)
     }
@@ -68,39 +58,105 @@ impl LinkTokens for MemoryStore {
         Ok(self.state().await.tokens.get(hash).cloned())
     }
 
-    async fn redeem_token(&self, hash: &TokenHash, purpose: TokenPurpose) -> Result<StoredToken, WriteError> {
+    async fn claim_token(
+        &self,
+        hash: &TokenHash,
+        purpose: TokenPurpose,
+        claim: &TokenClaim,
+        user: &UserId,
+        minted_at_ms: i64,
+        hit: &Hit,
+    ) -> Result<(), WriteError> {
         let mut s = self.state().await;
-        let outcome = match s.token_usable(hash, purpose) {
-            true => s.use_token(hash).ok_or(WriteError::Conflict(Conflict::LinkUsed)),
-            false => Err(WriteError::Conflict(Conflict::LinkUsed)),
-        };
-        self.record("redeem_token", &outcome);
+        let free = s.token_usable(hash, purpose) && s.tokens.get(hash).is_some_and(|t| !t.is_claimed(now_ms()));
+        let account_ok = s
+            .users
+            .get(user)
+            .is_some_and(|u| u.status != UserStatus::Locked && u.credentials_changed_at_ms < minted_at_ms);
+        let hits = std::slice::from_ref(hit);
+        let outcome = check([
+            (!free, Conflict::LinkUsed),
+            (!account_ok, Conflict::CredentialsChanged),
+            (s.blocked(hits), Conflict::RateLimited),
+        ]);
+        if outcome.is_ok() {
+            if let Some(token) = s.tokens.get_mut(hash) {
+                token.lease_until_ms = claim.until_ms;
+                token.claim = Some(claim.id.clone());
+            }
+            s.apply(hits);
+        }
+        self.record("claim_token", &outcome);
         outcome
     }
 
-    async fn release_token(&self, hash: &TokenHash) -> anyhow::Result<()> {
+    async fn release_token(&self, hash: &TokenHash, claim_id: &str) -> Result<(), WriteError> {
         let mut s = self.state().await;
-        let outcome = match s.tokens.get_mut(hash).filter(|t| t.used) {
+        let outcome = match s.tokens.get_mut(hash).filter(|t| !t.used && t.claim.as_deref() == Some(claim_id)) {
             Some(token) => {
-                token.used = false;
+                token.lease_until_ms = 0;
                 Ok(())
             }
             None => Err(WriteError::Conflict(Conflict::AlreadyReleased)),
         };
         self.record("release_token", &outcome);
-        Ok(outcome?)
+        outcome
+    }
+
+    async fn complete_password_change(
+        &self,
+        hash: &TokenHash,
+        claim_id: &str,
+        change: &PasswordChange,
+        notice: Option<&OutboxMessage>,
+        audit: &AuditEvent,
+    ) -> Result<(), WriteError> {
+        let mut s = self.state().await;
+        let held = s.tokens.get(hash).is_some_and(|t| !t.used && t.claim.as_deref() == Some(claim_id));
+        let unlocked = s.users.get(&change.user_id).is_some_and(|u| u.status != UserStatus::Locked);
+        let outcome = check([
+            (!held, Conflict::LinkUsed),
+            (!unlocked, Conflict::UserLocked),
+            (notice.is_some_and(|m| s.queued(m)) || s.audits_exist(std::slice::from_ref(audit)), Conflict::Duplicate),
+        ]);
+        if outcome.is_ok() {
+            if let Some(token) = s.tokens.get_mut(hash) {
+                token.used = true;
+                token.lease_until_ms = 0;
+            }
+            if let Some(user) = s.users.get_mut(&change.user_id) {
+                user.status = UserStatus::Active;
+                user.credentials_changed_at_ms = change.at_ms;
+                if change.end_sessions {
+                    user.sessions_valid_after_ms = change.at_ms;
+                }
+            }
+            if let Some(notice) = notice {
+                s.queue(notice);
+            }
+            s.audit.push(audit.clone());
+        }
+        drop(s);
+        self.answer("complete_password_change", outcome)
     }
 }
 
 #[async_trait]
 impl Impersonations for MemoryStore {
-    async fn put_impersonation(&self, hash: &TokenHash, session: &Impersonation) -> anyhow::Result<()> {
+    async fn start_impersonation(
+        &self,
+        hash: &TokenHash,
+        session: &Impersonation,
+        audits: &[AuditEvent],
+    ) -> Result<(), WriteError> {
         let mut s = self.state().await;
-        if s.impersonations.contains_key(hash) {
-            bail!("an impersonation session with this hash exists already");
+        let outcome = check([(s.impersonations.contains_key(hash) || s.audits_exist(audits), Conflict::Duplicate)]);
+        if outcome.is_ok() {
+            s.impersonations.insert(hash.clone(), session.clone());
+            s.audit.extend(audits.iter().cloned());
         }
-        s.impersonations.insert(hash.clone(), session.clone());
-        Ok(())
+        self.record("start_impersonation", &outcome);
+        outcome
     }
 
     async fn get_impersonation(&self, hash: &TokenHash) -> anyhow::Result<Option<Impersonation>> {
@@ -211,12 +267,19 @@ impl Outbox for MemoryStore {
 
 #[async_trait]
 impl RateLimits for MemoryStore {
-    async fn hit_rate_limit(&self, bucket: &str, window_secs: i64) -> anyhow::Result<i64> {
+    async fn count_and_queue(&self, hits: &[Hit], emails: &[&OutboxMessage]) -> Result<(), WriteError> {
         let mut s = self.state().await;
-        let now = now_secs();
-        let window = now - now.rem_euclid(window_secs);
-        let hits = s.rate_windows.entry((bucket.to_owned(), window)).or_insert(0);
-        *hits += 1;
-        Ok(*hits)
+        let outcome = check([
+            (s.blocked(hits), Conflict::RateLimited),
+            (emails.iter().any(|m| s.queued(m)), Conflict::Duplicate),
+        ]);
+        if outcome.is_ok() {
+            s.apply(hits);
+            for email in emails {
+                s.queue(email);
+            }
+        }
+        self.record("count_and_queue", &outcome);
+        outcome
     }
 }

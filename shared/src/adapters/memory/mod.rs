@@ -17,6 +17,7 @@ mod accounts;
 mod console;
 mod dashboard;
 mod delivery;
+mod lookups;
 mod mailer;
 mod partners;
 mod state;

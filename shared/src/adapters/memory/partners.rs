@@ -6,12 +6,13 @@ use time::OffsetDateTime;
 use super::MemoryStore;
 use super::state::{State, check, now_secs, page};
 use crate::domain::ids::{BusinessId, InvitationId, UserId};
+use crate::domain::limits::Hit;
 use crate::domain::profile::{ActiveBusiness, BusinessProfile, ProfileEdit};
 use crate::domain::records::{
     AuditEvent, Business, EmailOwner, Invitation, InvitationStatus, OutboxMessage, PartnerLink,
 };
 use crate::domain::token::TokenPurpose;
-use crate::ports::{ActiveBusinesses, Conflict, Invitee, Listing, Partners, Profiles, Quota, WriteError};
+use crate::ports::{ActiveBusinesses, Conflict, Invitee, Listing, Partners, Profiles, WriteError};
 
 fn link_expiry(invitation: &Invitation) -> i64 {
     (invitation.sent_at.unwrap_or(invitation.created_at) + TokenPurpose::Invitation.lifetime()).unix_timestamp()
@@ -64,13 +65,13 @@ impl Partners for MemoryStore {
         invitation: &Invitation,
         outbox: &OutboxMessage,
         audit: &AuditEvent,
-        quotas: &[Quota],
+        quotas: &[Hit],
     ) -> Result<(), WriteError> {
         let mut s = self.state().await;
         let key = (invitation.customer_id.clone(), invitation.invitation_id.clone());
         let outcome = check([
             (s.held_by_another(invitation), Conflict::InvitationPending),
-            (!s.quotas_left(quotas), Conflict::RateLimited),
+            (s.blocked(quotas), Conflict::RateLimited),
             (
                 s.invitations.contains_key(&key) || s.queued(outbox) || s.audits_exist(std::slice::from_ref(audit)),
                 Conflict::Duplicate,
@@ -81,7 +82,7 @@ impl Partners for MemoryStore {
             s.hold(invitation);
             s.queue(outbox);
             s.audit.push(audit.clone());
-            s.take(quotas);
+            s.apply(quotas);
         }
         self.record("create_invitation", &outcome);
         outcome
@@ -97,13 +98,13 @@ impl Partners for MemoryStore {
         invitation: &Invitation,
         outbox: &OutboxMessage,
         audits: &[AuditEvent],
-        quotas: &[Quota],
+        quotas: &[Hit],
     ) -> Result<(), WriteError> {
         let mut s = self.state().await;
         let key = (invitation.customer_id.clone(), invitation.invitation_id.clone());
         let outcome = check([
             (s.link_exists(link), Conflict::AlreadyLinked),
-            (!s.quotas_left(quotas), Conflict::RateLimited),
+            (s.blocked(quotas), Conflict::RateLimited),
             (s.invitations.contains_key(&key) || s.queued(outbox) || s.audits_exist(audits), Conflict::Duplicate),
         ]);
         if outcome.is_ok() {
@@ -112,7 +113,7 @@ impl Partners for MemoryStore {
             s.pending.remove(&(invitation.customer_id.clone(), invitation.email.clone()));
             s.queue(outbox);
             s.audit.extend(audits.iter().cloned());
-            s.take(quotas);
+            s.apply(quotas);
         }
         self.record("link_existing_partner", &outcome);
         outcome
@@ -142,7 +143,7 @@ impl Partners for MemoryStore {
         invitation: &Invitation,
         outbox: &OutboxMessage,
         audit: &AuditEvent,
-        quotas: &[Quota],
+        quotas: &[Hit],
     ) -> Result<(), WriteError> {
         let mut s = self.state().await;
         let key = (invitation.customer_id.clone(), invitation.invitation_id.clone());
@@ -152,7 +153,7 @@ impl Partners for MemoryStore {
         let outcome = check([
             (!unchanged, Conflict::InvitationChanged),
             (s.held_by_another(invitation), Conflict::InvitationPending),
-            (!s.quotas_left(quotas), Conflict::RateLimited),
+            (s.blocked(quotas), Conflict::RateLimited),
             (s.queued(outbox) || s.audits_exist(std::slice::from_ref(audit)), Conflict::Duplicate),
         ]);
         if outcome.is_ok() {
@@ -163,7 +164,7 @@ impl Partners for MemoryStore {
             s.hold(invitation);
             s.queue(outbox);
             s.audit.push(audit.clone());
-            s.take(quotas);
+            s.apply(quotas);
         }
         self.record("resend_invitation", &outcome);
         outcome

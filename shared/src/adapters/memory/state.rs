@@ -11,12 +11,13 @@ use time::OffsetDateTime;
 use super::Journal;
 use crate::domain::catalog::{HealthCheck, Product, ProductId, ProductState, Quote};
 use crate::domain::ids::{BusinessId, InvitationId, OutboxId, RequestId, UserId};
+use crate::domain::limits::Hit;
 use crate::domain::profile::{ActiveBusiness, BusinessProfile};
 use crate::domain::records::{
     AuditEvent, Business, EmailOwner, Impersonation, Invitation, OutboxMessage, PartnerLink, SignUpRequest,
     StoredToken, User,
 };
-use crate::domain::session::{SessionKey, StoredSession};
+use crate::domain::session::{LoginSession, SessionId, SessionKey, StoredSession};
 use crate::domain::token::TokenHash;
 use crate::ports::{BadCursor, Conflict, Page, WriteError};
 
@@ -81,6 +82,26 @@ pub(super) struct State {
     pub audit: Vec<AuditEvent>,
     pub impersonations: HashMap<TokenHash, Impersonation>,
     pub sessions: HashMap<SessionKey, StoredSession>,
+    pub logins: HashMap<SessionId, LoginSession>,
+}
+
+impl State {
+    /// Whether a bounded hit's counter is at its bound (the write that carries it fails).
+    pub(super) fn blocked(&self, hits: &[Hit]) -> bool {
+        hits.iter().any(|hit| hit.below.is_some_and(|max| self.count(hit) >= max))
+    }
+
+    pub(super) fn count(&self, hit: &Hit) -> i64 {
+        let counter = &hit.counter;
+        self.rate_windows.get(&(counter.bucket.clone(), counter.window_start)).copied().unwrap_or(0)
+    }
+
+    /// Counts every hit (the caller checked [`State::blocked`] first).
+    pub(super) fn apply(&mut self, hits: &[Hit]) {
+        for hit in hits {
+            *self.rate_windows.entry((hit.counter.bucket.clone(), hit.counter.window_start)).or_insert(0) += 1;
+        }
+    }
 }
 
 /// The fake table.
@@ -88,12 +109,49 @@ pub(super) struct State {
 pub struct MemoryStore {
     state: Mutex<State>,
     journal: Journal,
+    /// Operations whose next successful write loses its answer.
+    lost_answers: Mutex<BTreeSet<String>>,
+    /// Operations whose next write fails before it changes anything.
+    failing: Mutex<BTreeSet<String>>,
 }
 
 impl MemoryStore {
     /// A store that records its writes in `journal`.
     pub fn new(journal: Journal) -> Self {
-        Self { state: Mutex::default(), journal }
+        Self { state: Mutex::default(), journal, lost_answers: Mutex::default(), failing: Mutex::default() }
+    }
+
+    /// The next write of `operation` (for those that honour it) fails before it changes
+    /// anything, as when the table is unavailable.
+    pub fn fail_next_write(&self, operation: &str) {
+        self.failing.lock().expect("the store's lock").insert(operation.to_owned());
+    }
+
+    /// The failure injected into this write of `operation`, if one was asked for.
+    pub(super) fn injected_failure(&self, operation: &str) -> Result<(), WriteError> {
+        if self.failing.lock().expect("the store's lock").remove(operation) {
+            self.journal.record(format!("store.{operation} -> failed"));
+            return Err(WriteError::Unexpected(anyhow::anyhow!("{operation} failed (injected)")));
+        }
+        Ok(())
+    }
+
+    /// The next write of `operation` (for those that honour it) is made, but its caller
+    /// sees a failure, as when the answer of a committed write is lost on the way back.
+    pub fn lose_next_answer(&self, operation: &str) {
+        self.lost_answers.lock().expect("the store's lock").insert(operation.to_owned());
+    }
+
+    /// Records the outcome of `operation` and hands it to the caller, or a failure in its
+    /// place when its answer is to be lost.
+    pub(super) fn answer(&self, operation: &str, outcome: Result<(), WriteError>) -> Result<(), WriteError> {
+        self.record(operation, &outcome);
+        let lost = outcome.is_ok() && self.lost_answers.lock().expect("the store's lock").remove(operation);
+        if lost {
+            self.journal.record(format!("store.{operation} (answer lost)"));
+            return Err(WriteError::Unexpected(anyhow::anyhow!("the answer of {operation} was lost")));
+        }
+        outcome
     }
 
     /// The state, after yielding as a network call would; the lock is held until the

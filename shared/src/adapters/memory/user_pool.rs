@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 
 use super::{Journal, step};
 use crate::domain::ids::UserId;
+use crate::domain::session::SessionId;
 use crate::ports::{
     CreateUserError, IdentityProvider, LoginError, Refreshed, TokenError, TokenVerifier, Tokens, VerifiedToken,
 };
@@ -30,8 +31,9 @@ pub struct FakeUserPool {
     issued: Mutex<HashMap<String, VerifiedToken>>,
     failing: Mutex<HashSet<&'static str>>,
     refused: Mutex<HashSet<String>>,
-    /// Refresh token → its user's email and how many global sign-outs it had seen.
-    refresh_tokens: Mutex<HashMap<String, (String, u32)>>,
+    /// Refresh token → its user's email, how many global sign-outs it had seen, and its
+    /// login's session id.
+    refresh_tokens: Mutex<HashMap<String, (String, u32, SessionId)>>,
     journal: Journal,
 }
 
@@ -61,10 +63,11 @@ impl FakeUserPool {
         self.users.lock().expect("the pool's lock").get(email).cloned()
     }
 
-    /// An access token of `user`, as if the pool had issued it at `issued_at` (Unix seconds).
-    pub fn access_token(&self, user: &UserId, issued_at: i64) -> String {
+    /// An access token of `user` that belongs to the login `session` (Cognito's
+    /// `origin_jti`; `None` for a token that names no login).
+    pub fn access_token(&self, user: &UserId, session: Option<&SessionId>) -> String {
         let token = format!("access-{}", uuid::Uuid::new_v4().simple());
-        let verified = VerifiedToken { user_id: user.clone(), issued_at };
+        let verified = VerifiedToken { user_id: user.clone(), session: session.cloned() };
         self.issued.lock().expect("the pool's lock").insert(token.clone(), verified);
         token
     }
@@ -115,17 +118,20 @@ impl IdentityProvider for FakeUserPool {
         self.call("login", "").await?;
         let user = self.user(email).filter(|u| u.enabled && u.password.as_deref() == Some(password.expose_secret()));
         let user = user.ok_or(LoginError::InvalidCredentials)?;
-        let access = self.access_token(&user.user_id, time::OffsetDateTime::now_utc().unix_timestamp());
+        let session = SessionId::parse(&uuid::Uuid::new_v4().to_string()).expect("a UUID is a session id");
+        let access = self.access_token(&user.user_id, Some(&session));
         let refresh = format!("refresh-{}", uuid::Uuid::new_v4().simple());
         self.refresh_tokens
             .lock()
             .expect("the pool's lock")
-            .insert(refresh.clone(), (email.to_owned(), user.sign_outs));
+            .insert(refresh.clone(), (email.to_owned(), user.sign_outs, session.clone()));
         Ok(Tokens {
             access_token: SecretString::from(access),
             id_token: SecretString::from("id-token"),
             refresh_token: SecretString::from(refresh),
             expires_in: 3600,
+            user_id: user.user_id,
+            session,
         })
     }
 
@@ -133,10 +139,10 @@ impl IdentityProvider for FakeUserPool {
     async fn refresh(&self, refresh_token: &str) -> Result<Refreshed, LoginError> {
         self.call("refresh", "").await?;
         let issued = self.refresh_tokens.lock().expect("the pool's lock").get(refresh_token).cloned();
-        let (email, sign_outs) = issued.ok_or(LoginError::InvalidCredentials)?;
+        let (email, sign_outs, session) = issued.ok_or(LoginError::InvalidCredentials)?;
         let user = self.user(&email).filter(|u| u.enabled && u.sign_outs == sign_outs);
         let user = user.ok_or(LoginError::InvalidCredentials)?;
-        let access = self.access_token(&user.user_id, time::OffsetDateTime::now_utc().unix_timestamp());
+        let access = self.access_token(&user.user_id, Some(&session));
         Ok(Refreshed { access_token: SecretString::from(access), expires_in: 3600 })
     }
 

@@ -69,7 +69,7 @@ async fn a_page_holds_at_most_the_largest_page_size_and_at_least_one_item() {
         request.email = format!("person{i}@acme-widgets.com");
         request.created_at = now();
         let received = OutboxMessage::new(&request.email, EmailKind::SignUpReceived, json!({}), None);
-        h.app.store.create_signup_request(&request, None, &received).await.unwrap();
+        h.app.store.create_signup_request(&request, None, &received, &[]).await.unwrap();
     }
 
     // Act

@@ -29,6 +29,7 @@ use crate::domain::token::{LinkToken, TokenPurpose};
 /// An app on fakes, and the fakes, to arrange and to look at.
 struct Harness {
     app: App,
+    store: Arc<MemoryStore>,
     pool: Arc<FakeUserPool>,
     mailer: Arc<RecordingMailer>,
     journal: Journal,
@@ -67,20 +68,31 @@ impl Harness {
         let mailer = Arc::new(RecordingMailer::default());
         let app = App {
             config: config(),
-            store,
+            store: store.clone(),
             identity: pool.clone(),
             mailer: mailer.clone(),
             verifier: pool.clone(),
             catalog: Default::default(),
         };
-        Self { app, pool, mailer, journal }
+        Self { app, store, pool, mailer, journal }
     }
 
     /// An active account with a password, and its business (none for an admin).
     async fn account(&self, email: &str, role: Role) -> Caller {
+        self.new_account(email, role, true).await
+    }
+
+    /// An approved account whose person has not chosen a password yet (`pending_password`).
+    async fn account_without_password(&self, email: &str, role: Role) -> Caller {
+        self.new_account(email, role, false).await
+    }
+
+    async fn new_account(&self, email: &str, role: Role, with_password: bool) -> Caller {
         use crate::ports::IdentityProvider as _;
         let user_id = self.pool.create_user(email).await.unwrap();
-        self.pool.set_password(email, PASSWORD).await.unwrap();
+        if with_password {
+            self.pool.set_password(email, PASSWORD).await.unwrap();
+        }
         let kind = if role == Role::Partner { AccountKind::Partner } else { AccountKind::Customer };
         let business = (role != Role::Admin).then(|| Business {
             business_id: BusinessId::new(),
@@ -99,10 +111,11 @@ impl Harness {
                 .as_ref()
                 .map_or_else(|| BusinessId::parse("operators").unwrap(), |b| b.business_id.clone()),
             role,
-            status: UserStatus::Active,
+            status: if with_password { UserStatus::Active } else { UserStatus::PendingPassword },
             first_name: "Ada".into(),
             last_name: "Lovelace".into(),
-            tokens_valid_after: 0,
+            sessions_valid_after_ms: 0,
+            credentials_changed_at_ms: if with_password { super::now_ms() - 60_000 } else { 0 },
             created_at: OffsetDateTime::now_utc(),
             active_business: None,
         };
@@ -130,10 +143,25 @@ impl Harness {
             subject: subject.to_string(),
             expires_at: now_secs() + lifetime_secs,
             used: false,
-            minted_at_ms: 0,
+            minted_at_ms: super::now_ms(),
+            account: None,
+            lease_until_ms: 0,
+            claim: None,
         };
         self.app.store.put_token(&token.hash(), &stored).await.unwrap();
         token
+    }
+
+    /// Logs `email` in with [`PASSWORD`] from `client_ip`, as the login step does, and returns
+    /// the access token.
+    async fn sign_in(&self, email: &str, client_ip: &str) -> String {
+        use secrecy::ExposeSecret as _;
+        let form = super::login::LoginForm {
+            email: Some(email.to_owned()),
+            password: Some(secrecy::SecretString::from(PASSWORD)),
+        };
+        let session = super::login::login(&self.app, form, client_ip).await.expect("the login succeeds");
+        session.tokens.access_token.expose_secret().to_owned()
     }
 
     /// The subjects of the emails sent to `to`.
