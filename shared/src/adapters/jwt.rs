@@ -15,6 +15,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use async_trait::async_trait;
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Empty, Limited};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
@@ -44,36 +50,56 @@ pub trait KeySource: Send + Sync {
     async fn fetch(&self) -> anyhow::Result<JwkSet>;
 }
 
-/// The pool's JWKS document over HTTPS.
+/// The pool's JWKS document over HTTPS (or plain HTTP from the local emulator), fetched with
+/// the HTTP and TLS stack the SDK's default client already links (hyper 1, rustls on
+/// aws-lc-rs, the system's root certificates), so that no second stack grows the binaries.
 pub struct JwksUrl {
-    http: reqwest::Client,
+    /// The client, or why none could be built (no root certificates): then every fetch
+    /// fails with that reason, as an unreachable endpoint would.
+    http: Result<Client<HttpsConnector<HttpConnector>, Empty<Bytes>>, String>,
     url: String,
 }
 
+/// The largest key set accepted: Cognito publishes two keys, about 1 KiB.
+const MAX_JWKS_BYTES: usize = 64 * 1024;
+
 impl JwksUrl {
     pub fn new(url: String) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(FETCH_TIMEOUT));
+        http.enforce_http(false);
+        // The provider is named rather than left to rustls's process default, which is ambiguous
+        // in builds where another crate also enables ring (the local stack's tests).
+        let provider = rustls::crypto::aws_lc_rs::default_provider();
+        let http = match HttpsConnectorBuilder::new().with_provider_and_native_roots(provider) {
+            Ok(builder) => Ok(Client::builder(TokioExecutor::new())
+                .build(builder.https_or_http().enable_http1().wrap_connector(http))),
+            Err(e) => Err(format!("The system's root certificates could not be read: {e}")),
+        };
         Self { http, url }
+    }
+
+    async fn get(&self) -> anyhow::Result<JwkSet> {
+        let http = self.http.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let uri: http::Uri = self.url.parse().context("The JWKS address is not a URL")?;
+        let answer = http.get(uri).await.context("Failed to fetch the user pool's JWKS")?;
+        let status = answer.status();
+        anyhow::ensure!(status.is_success(), "The JWKS endpoint answered with status {status}");
+        let body = Limited::new(answer.into_body(), MAX_JWKS_BYTES)
+            .collect()
+            .await
+            .map_err(|e| anyhow::anyhow!("Failed to read the JWKS: {e}"))?
+            .to_bytes();
+        serde_json::from_slice(&body).context("The JWKS is not a key set")
     }
 }
 
 #[async_trait]
 impl KeySource for JwksUrl {
     async fn fetch(&self) -> anyhow::Result<JwkSet> {
-        self.http
-            .get(&self.url)
-            .send()
+        tokio::time::timeout(FETCH_TIMEOUT, self.get())
             .await
-            .context("Failed to fetch the user pool's JWKS")?
-            .error_for_status()
-            .context("The JWKS endpoint answered with an error")?
-            .json::<JwkSet>()
-            .await
-            .context("The JWKS is not a key set")
+            .map_err(|_| anyhow::anyhow!("Fetching the user pool's JWKS timed out after {FETCH_TIMEOUT:?}"))?
     }
 }
 
@@ -297,5 +323,46 @@ mod tests {
 
         assert!(started.elapsed() < FETCH_TIMEOUT * 5, "gave up after {:?}", started.elapsed());
         assert!(format!("{error:#}").contains("timed out"), "{error:#}");
+    }
+
+    /// Serves one HTTP answer with `body` to every connection.
+    async fn serve_once(status: &'static str, body: String) -> String {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0_u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn the_jwks_endpoint_s_key_set_is_read() {
+        let jwk = r#"{"kty":"RSA","kid":"kid-1","alg":"RS256","use":"sig","n":"sXch","e":"AQAB"}"#;
+        let url = serve_once("200 OK", format!(r#"{{"keys":[{jwk}]}}"#)).await;
+
+        let set = JwksUrl::new(url).fetch().await.unwrap();
+
+        assert!(set.find("kid-1").is_some());
+    }
+
+    #[tokio::test]
+    async fn an_error_status_or_an_oversized_key_set_is_a_failed_fetch() {
+        let failing = serve_once("503 Service Unavailable", "{}".to_owned()).await;
+        let huge = serve_once("200 OK", format!(r#"{{"keys":[],"pad":"{}"}}"#, "x".repeat(MAX_JWKS_BYTES))).await;
+
+        let status = JwksUrl::new(failing).fetch().await.unwrap_err();
+        let oversized = JwksUrl::new(huge).fetch().await.unwrap_err();
+
+        assert!(format!("{status:#}").contains("503"), "{status:#}");
+        assert!(format!("{oversized:#}").contains("Failed to read the JWKS"), "{oversized:#}");
     }
 }
