@@ -132,9 +132,19 @@ fn every_function_has_a_package_a_template_entry_and_a_sample_event() -> Result<
         if let Err(e) = check_package(name) {
             problems.push(format!("functions/{name}: {e:#}"));
         }
-        match template.functions.iter().filter(|f| f.binary == *name).count() {
-            1 => {}
-            n => problems.push(format!("template.yaml: {n} functions with Binary {name}, want 1")),
+        match template.functions.iter().filter(|f| f.binary == *name).collect::<Vec<_>>()[..] {
+            [function] => {
+                // `make sam-build` builds every binary in one cargo invocation; SAM packages
+                // each artifact as it is and builds nothing itself.
+                let artifact = format!("target/lambda/{name}/");
+                if function.code_uri != artifact || function.build_method.is_some() {
+                    problems.push(format!(
+                        "template.yaml: {} has CodeUri {:?} and BuildMethod {:?}, want {artifact:?} and none",
+                        function.logical_id, function.code_uri, function.build_method
+                    ));
+                }
+            }
+            ref found => problems.push(format!("template.yaml: {} functions with Binary {name}, want 1", found.len())),
         }
         let sample = repo_root().join("events").join(format!("{name}.json"));
         if !sample.is_file() {
@@ -324,6 +334,10 @@ struct Template {
 struct Function {
     logical_id: String,
     binary: String,
+    /// Where SAM takes the function's code from: the prebuilt artifact of `make sam-build`.
+    code_uri: String,
+    /// SAM's build method, if SAM were to build the function itself.
+    build_method: Option<String>,
     has_function_url: bool,
     has_reserved_concurrency: bool,
     events: Vec<Event>,
@@ -421,6 +435,8 @@ impl Function {
         }
         Ok(Self {
             logical_id: logical_id.to_owned(),
+            code_uri: str_at(properties, &["CodeUri"]).unwrap_or_default().to_owned(),
+            build_method: str_at(resource, &["Metadata", "BuildMethod"]).map(str::to_owned),
             binary,
             has_function_url: properties.get("FunctionUrlConfig").is_some(),
             has_reserved_concurrency: properties.get("ReservedConcurrentExecutions").is_some(),
