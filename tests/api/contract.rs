@@ -8,7 +8,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail, ensure};
-use portal::http::routes::{Access, BACKGROUND_FUNCTIONS, FUNCTION_URL_FUNCTIONS, ROUTES, Route, match_route};
+use portal::http::routes::{
+    Access, BACKGROUND_FUNCTIONS, FUNCTION_URL_FUNCTIONS, FUNCTIONS, ROUTES, Route, Service, match_route,
+};
 use serde::Deserialize;
 use serde_yaml_ng::{Mapping, Value};
 
@@ -183,6 +185,37 @@ fn every_function_has_a_package_a_template_entry_and_a_sample_event() -> Result<
 
     // Assert
     assert!(problems.is_empty(), "functions out of step:\n{}", problems.join("\n"));
+    Ok(())
+}
+
+#[test]
+fn each_function_s_main_wires_exactly_the_services_of_its_row() -> Result<()> {
+    // Arrange: a binary links only the adapters its main builds; `Wiring::build` refuses a
+    // mismatch at start-up, and this finds it before a deployment does.
+    let method = |service: &Service| match service {
+        Service::Table => "table",
+        Service::Identity => "identity",
+        Service::Mail => "mail",
+        Service::Tokens => "tokens",
+    };
+    let mut problems = Vec::new();
+
+    // Act
+    for (name, services) in FUNCTIONS {
+        let path = repo_root().join("functions").join(name).join("src/main.rs");
+        let main = fs::read_to_string(&path).with_context(|| format!("Failed to read {}", path.display()))?;
+        let wired: BTreeSet<&str> =
+            ["table", "identity", "mail", "tokens"].into_iter().filter(|m| main.contains(&format!(".{m}()"))).collect();
+        let listed: BTreeSet<&str> = services.iter().map(method).collect();
+        let builds = main.contains(&format!("Wiring::new(\"{name}\")"));
+        if services.is_empty() == builds || wired != listed {
+            problems
+                .push(format!("functions/{name}: wires {wired:?} (Wiring::new: {builds}), its row lists {listed:?}"));
+        }
+    }
+
+    // Assert
+    assert!(problems.is_empty(), "mains out of step with routes.rs:\n{}", problems.join("\n"));
     Ok(())
 }
 
