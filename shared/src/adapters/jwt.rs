@@ -23,6 +23,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
+use rustls::{ClientConfig, RootCertStore};
 use serde::Deserialize;
 use tokio::sync::{Mutex, RwLock};
 
@@ -52,16 +55,30 @@ pub trait KeySource: Send + Sync {
 
 /// The pool's JWKS document over HTTPS (or plain HTTP from the local emulator), fetched with
 /// the HTTP and TLS stack the SDK's default client already links (hyper 1, rustls on
-/// aws-lc-rs, the system's root certificates), so that no second stack grows the binaries.
+/// aws-lc-rs), so that no second stack grows the binaries.
 pub struct JwksUrl {
-    /// The client, or why none could be built (no root certificates): then every fetch
-    /// fails with that reason, as an unreachable endpoint would.
+    /// The client, or why none could be built: then every fetch fails with that reason, as
+    /// an unreachable endpoint would.
     http: Result<Client<HttpsConnector<HttpConnector>, Empty<Bytes>>, String>,
     url: String,
 }
 
 /// The largest key set accepted: Cognito publishes two keys, about 1 KiB.
 const MAX_JWKS_BYTES: usize = 64 * 1024;
+
+/// The roots of Amazon Trust Services, to which Cognito's endpoints chain. The fetch trusts
+/// only these: it happens at cold start, and five certificates compiled in cost nothing to
+/// load, where the system's store is a file of some 140 to read and parse.
+const TRUST_ROOTS: &str = include_str!("../../data/amazon_trust_roots.pem");
+
+fn trust_roots() -> Result<RootCertStore, String> {
+    let mut roots = RootCertStore::empty();
+    for certificate in CertificateDer::pem_slice_iter(TRUST_ROOTS.as_bytes()) {
+        let certificate = certificate.map_err(|e| format!("A shipped trust root does not parse: {e}"))?;
+        roots.add(certificate).map_err(|e| format!("A shipped trust root is not usable: {e}"))?;
+    }
+    Ok(roots)
+}
 
 impl JwksUrl {
     pub fn new(url: String) -> Self {
@@ -70,12 +87,17 @@ impl JwksUrl {
         http.enforce_http(false);
         // The provider is named rather than left to rustls's process default, which is ambiguous
         // in builds where another crate also enables ring (the local stack's tests).
-        let provider = rustls::crypto::aws_lc_rs::default_provider();
-        let http = match HttpsConnectorBuilder::new().with_provider_and_native_roots(provider) {
-            Ok(builder) => Ok(Client::builder(TokioExecutor::new())
-                .build(builder.https_or_http().enable_http1().wrap_connector(http))),
-            Err(e) => Err(format!("The system's root certificates could not be read: {e}")),
-        };
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let tls = trust_roots().and_then(|roots| {
+            ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map(|config| config.with_root_certificates(roots).with_no_client_auth())
+                .map_err(|e| format!("No TLS configuration for the JWKS fetch: {e}"))
+        });
+        let http = tls.map(|tls| {
+            let https = HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1();
+            Client::builder(TokioExecutor::new()).build(https.wrap_connector(http))
+        });
         Self { http, url }
     }
 
@@ -342,6 +364,11 @@ mod tests {
             }
         });
         url
+    }
+
+    #[test]
+    fn the_jwks_fetch_trusts_the_five_amazon_trust_services_roots() {
+        assert_eq!(trust_roots().unwrap().len(), 5);
     }
 
     #[tokio::test]
