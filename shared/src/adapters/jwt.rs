@@ -1,4 +1,5 @@
-//! Verification of Cognito access tokens (the [`TokenVerifier`] port): RS256 signature against the pool's JWKS, exact
+//! Verification of Cognito access tokens (the [`TokenVerifier`] port): RS256 signature
+//! (checked with aws-lc-rs, which the TLS stack links anyway) against the pool's JWKS, exact
 //! `iss`, `token_use = access`, `client_id` of the portal's app client and `exp`. The same
 //! checks run deployed and locally (the emulator serves a JWKS too); only the JWKS address
 //! differs.
@@ -15,14 +16,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use async_trait::async_trait;
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Empty, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::{ClientConfig, RootCertStore};
@@ -39,12 +41,97 @@ pub const REFETCH_AFTER: Duration = Duration::from_secs(300);
 /// The least time between two attempts while no key set could be fetched at all.
 const RETRY_FAILED_AFTER: Duration = Duration::from_secs(5);
 
+/// Seconds of clock skew allowed on `exp`.
+const LEEWAY_SECS: i64 = 5;
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    kid: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct Claims {
     sub: String,
     iat: i64,
+    exp: i64,
+    iss: String,
     token_use: String,
     client_id: Option<String>,
+}
+
+/// One key of a JWKS document (RFC 7517); only RSA keys are used.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Jwk {
+    pub kid: Option<String>,
+    pub kty: String,
+    /// Modulus and exponent, base64url.
+    pub n: Option<String>,
+    pub e: Option<String>,
+}
+
+/// A JWKS document: the pool's signing keys.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct JwkSet {
+    pub keys: Vec<Jwk>,
+}
+
+impl JwkSet {
+    /// The key with this id.
+    pub fn find(&self, kid: &str) -> Option<&Jwk> {
+        self.keys.iter().find(|key| key.kid.as_deref() == Some(kid))
+    }
+}
+
+/// An RSA public key, decoded from its JWK.
+struct RsaKey(RsaPublicKeyComponents<Vec<u8>>);
+
+impl RsaKey {
+    fn from_jwk(jwk: &Jwk) -> Result<Self, TokenError> {
+        let decode = |part: &Option<String>| {
+            part.as_deref().and_then(|b64| URL_SAFE_NO_PAD.decode(b64).ok()).ok_or(TokenError::Invalid)
+        };
+        if jwk.kty != "RSA" {
+            return Err(TokenError::Invalid);
+        }
+        Ok(Self(RsaPublicKeyComponents { n: decode(&jwk.n)?, e: decode(&jwk.e)? }))
+    }
+}
+
+/// The three base64url parts of a compact JWS, decoded: header, claims, and the signature
+/// with the bytes it signs.
+struct Jws<'a> {
+    header: Header,
+    claims: &'a str,
+    signed: &'a str,
+    signature: Vec<u8>,
+}
+
+impl<'a> Jws<'a> {
+    fn parse(token: &'a str) -> Result<Self, TokenError> {
+        let mut parts = token.split('.');
+        let (Some(header), Some(claims), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::Invalid);
+        };
+        let json = URL_SAFE_NO_PAD.decode(header).map_err(|_| TokenError::Invalid)?;
+        Ok(Self {
+            header: serde_json::from_slice(&json).map_err(|_| TokenError::Invalid)?,
+            claims,
+            signed: &token[..header.len() + 1 + claims.len()],
+            signature: URL_SAFE_NO_PAD.decode(signature).map_err(|_| TokenError::Invalid)?,
+        })
+    }
+
+    /// The claims, once the signature is checked against `key`.
+    fn verified_claims(&self, key: &RsaKey) -> Result<Claims, TokenError> {
+        key.0
+            .verify(&RSA_PKCS1_2048_8192_SHA256, self.signed.as_bytes(), &self.signature)
+            .map_err(|_| TokenError::Invalid)?;
+        let json = URL_SAFE_NO_PAD.decode(self.claims).map_err(|_| TokenError::Invalid)?;
+        serde_json::from_slice(&json).map_err(|_| TokenError::Invalid)
+    }
 }
 
 /// Where the key set comes from.
@@ -178,11 +265,11 @@ impl Verifier {
         Ok(true)
     }
 
-    async fn key(&self, kid: &str) -> Result<DecodingKey, TokenError> {
+    async fn key(&self, kid: &str) -> Result<RsaKey, TokenError> {
         let seen = {
             let keys = self.keys.read().await;
             if let Some(jwk) = keys.set.as_ref().and_then(|set| set.find(kid)) {
-                return DecodingKey::from_jwk(jwk).map_err(|_| TokenError::Invalid);
+                return RsaKey::from_jwk(jwk);
             }
             keys.last_fetch.map(|(at, _)| at)
         };
@@ -190,7 +277,7 @@ impl Verifier {
         let fetched = self.refresh(seen).await;
         let keys = self.keys.read().await;
         match keys.set.as_ref().and_then(|set| set.find(kid)) {
-            Some(jwk) => DecodingKey::from_jwk(jwk).map_err(|_| TokenError::Invalid),
+            Some(jwk) => RsaKey::from_jwk(jwk),
             // No key set at all: the keys are unavailable, not the token invalid.
             None if keys.set.is_none() => Err(TokenError::Unexpected(
                 fetched.err().unwrap_or_else(|| anyhow::anyhow!("The user pool's keys could not be fetched recently")),
@@ -208,20 +295,20 @@ impl TokenVerifier for Verifier {
     /// [`TokenError::Invalid`] for any token that is not a current access token of this
     /// pool and client; [`TokenError::Unexpected`] when the keys cannot be fetched.
     async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
-        let header = decode_header(token).map_err(|_| TokenError::Invalid)?;
-        if header.alg != Algorithm::RS256 {
+        let jws = Jws::parse(token)?;
+        if jws.header.alg != "RS256" {
             return Err(TokenError::Invalid);
         }
-        let kid = header.kid.ok_or(TokenError::Invalid)?;
-        let key = self.key(&kid).await?;
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        // Access tokens carry client_id instead of aud; it is checked below.
-        validation.validate_aud = false;
-        validation.leeway = 5;
-        let claims = decode::<Claims>(token, &key, &validation).map_err(|_| TokenError::Invalid)?.claims;
-        if claims.token_use != "access" || claims.client_id.as_deref() != Some(self.client_id.as_str()) {
+        let kid = jws.header.kid.as_deref().ok_or(TokenError::Invalid)?;
+        let key = self.key(kid).await?;
+        let claims = jws.verified_claims(&key)?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        // Access tokens carry client_id instead of aud.
+        if claims.iss != self.issuer
+            || claims.exp + LEEWAY_SECS < now
+            || claims.token_use != "access"
+            || claims.client_id.as_deref() != Some(self.client_id.as_str())
+        {
             return Err(TokenError::Invalid);
         }
         let user_id = UserId::parse(&claims.sub).ok_or(TokenError::Invalid)?;
@@ -233,8 +320,8 @@ impl TokenVerifier for Verifier {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use base64::Engine as _;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair};
 
     use super::*;
 
@@ -391,5 +478,89 @@ mod tests {
 
         assert!(format!("{status:#}").contains("503"), "{status:#}");
         assert!(format!("{oversized:#}").contains("Failed to read the JWKS"), "{oversized:#}");
+    }
+
+    /// A signing key and the key set that publishes it as `kid-real`.
+    fn signing_key() -> (RsaKeyPair, JwkSet) {
+        let pair = RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let public = pair.public_key();
+        let jwk = Jwk {
+            kid: Some("kid-real".into()),
+            kty: "RSA".into(),
+            n: Some(URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero())),
+            e: Some(URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero())),
+        };
+        (pair, JwkSet { keys: vec![jwk] })
+    }
+
+    fn signed(pair: &RsaKeyPair, alg: &str, claims: &serde_json::Value) -> String {
+        let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{alg}","kid":"kid-real"}}"#));
+        let body = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let input = format!("{header}.{body}");
+        let mut signature = vec![0; pair.public_modulus_len()];
+        pair.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), input.as_bytes(), &mut signature).unwrap();
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    struct FixedSource(JwkSet);
+
+    #[async_trait]
+    impl KeySource for FixedSource {
+        async fn fetch(&self) -> anyhow::Result<JwkSet> {
+            Ok(self.0.clone())
+        }
+    }
+
+    fn claims(change: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut claims = serde_json::json!({
+            "sub": "5f0c1a2b-0000-4000-8000-000000000001", "iss": "https://issuer.test", "token_use": "access",
+            "client_id": "client", "iat": now - 10, "exp": now + 3600,
+        });
+        change(&mut claims);
+        claims
+    }
+
+    #[tokio::test]
+    async fn a_current_access_token_of_the_pool_and_client_is_accepted() {
+        let (pair, set) = signing_key();
+        let verifier = Verifier::with_source(Arc::new(FixedSource(set)), "https://issuer.test".into(), "client".into());
+
+        let verified = verifier.verify(&signed(&pair, "RS256", &claims(|_| {}))).await.unwrap();
+
+        assert_eq!(verified.user_id.to_string(), "5f0c1a2b-0000-4000-8000-000000000001");
+    }
+
+    #[tokio::test]
+    async fn expired_foreign_id_tokens_other_clients_tampered_or_unsigned_tokens_are_invalid() {
+        let (pair, set) = signing_key();
+        let verifier = Verifier::with_source(Arc::new(FixedSource(set)), "https://issuer.test".into(), "client".into());
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let valid = signed(&pair, "RS256", &claims(|_| {}));
+        let (head, rest) = valid.split_once('.').unwrap();
+        let signature = rest.split_once('.').unwrap().1;
+        let tampered =
+            format!("{head}.{}.{signature}", URL_SAFE_NO_PAD.encode(claims(|c| c["sub"] = "admin".into()).to_string()));
+        let unsigned = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none","kid":"kid-real"}"#),
+            rest.split_once('.').unwrap().0
+        );
+
+        let refused = [
+            signed(&pair, "RS256", &claims(|c| c["exp"] = (now - 60).into())),
+            signed(&pair, "RS256", &claims(|c| c["iss"] = "https://other.test".into())),
+            signed(&pair, "RS256", &claims(|c| c["token_use"] = "id".into())),
+            signed(&pair, "RS256", &claims(|c| c["client_id"] = "other".into())),
+            signed(&pair, "HS256", &claims(|_| {})),
+            tampered,
+            unsigned,
+            format!("{valid}.extra"),
+            "not a token".to_owned(),
+        ];
+
+        for token in refused {
+            assert!(matches!(verifier.verify(&token).await, Err(TokenError::Invalid)), "{token}");
+        }
     }
 }

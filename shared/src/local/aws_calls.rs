@@ -344,8 +344,8 @@ mod tests {
     fn a_lost_answer_lets_the_first_attempt_through_and_fails_its_retries() {
         let recorder = Recorder::new();
         recorder.fail_call(1, Fault::LostAnswer);
-        let first = recorder.begin_attempt("dynamodb", "TransactWriteItems".into(), Some("a".into()));
-        let retry = recorder.begin_attempt("dynamodb", "TransactWriteItems".into(), Some("a".into()));
+        let first = recorder.begin_attempt("dynamodb", "TransactWriteItems".into(), 3, Some("a".into()));
+        let retry = recorder.begin_attempt("dynamodb", "TransactWriteItems".into(), 3, Some("a".into()));
         assert_eq!((first.fault, retry.fault), (Some(Fault::LostAnswer), Some(Fault::ServerError)));
     }
 }
