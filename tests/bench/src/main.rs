@@ -5,7 +5,8 @@
 //! onboarding flows. `--no-build` reuses the release binaries in `target/release`
 //! (`--binaries DIR` measures those of another directory, without building);
 //! `--steps-only` and `--init-only` print one half; `--functions a,b` builds and measures
-//! only those functions (beside the baselines).
+//! only those functions (beside the baselines); `--profile NAME` builds with another cargo
+//! profile (binaries in `target/NAME`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ const BASELINES: [&str; 2] = ["bare", "sdk-floor"];
 
 struct Options {
     build: bool,
+    profile: String,
     binaries: PathBuf,
     steps: bool,
     init: bool,
@@ -32,6 +34,7 @@ struct Options {
 fn options() -> anyhow::Result<Options> {
     let mut options = Options {
         build: true,
+        profile: "release".to_owned(),
         binaries: repo_root().join("target/release"),
         steps: true,
         init: true,
@@ -48,13 +51,17 @@ fn options() -> anyhow::Result<Options> {
             }
             "--steps-only" => options.init = false,
             "--init-only" => options.steps = false,
+            "--profile" => {
+                options.profile = args.next().context("--profile needs a cargo profile")?;
+                options.binaries = repo_root().join("target").join(&options.profile);
+            }
             "--functions" => {
                 let list = args.next().context("--functions needs a comma-separated list")?;
                 options.functions = Some(list.split(',').map(str::to_owned).collect());
             }
             "--runs" => options.runs = args.next().context("--runs needs a number")?.parse()?,
             other => bail!(
-                "unknown argument {other} (--no-build, --binaries DIR, --functions a,b, --steps-only, --init-only, --runs N)"
+                "unknown argument {other} (--no-build, --binaries DIR, --profile NAME, --functions a,b, --steps-only, --init-only, --runs N)"
             ),
         }
     }
@@ -66,14 +73,14 @@ fn repo_root() -> PathBuf {
 }
 
 /// Every function's binary and the baselines, in one release build; returns its duration.
-fn build_release(binaries: &[&str]) -> anyhow::Result<Duration> {
+fn build_release(profile: &str, binaries: &[&str]) -> anyhow::Result<Duration> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = std::process::Command::new(cargo);
-    command.current_dir(repo_root()).args(["build", "--release", "--locked"]);
+    command.current_dir(repo_root()).args(["build", "--locked", "--profile", profile]);
     for binary in binaries {
         command.args(["-p", binary]);
     }
-    println!("Building {} binaries in one release build (cargo build --release -p ...)", binaries.len());
+    println!("Building {} binaries in one build (cargo build --profile {profile} -p ...)", binaries.len());
     let started = Instant::now();
     let status = command.status().context("Failed to run cargo")?;
     if !status.success() {
@@ -236,10 +243,11 @@ async fn main() -> anyhow::Result<()> {
     binaries.extend(&functions);
     if options.init {
         if options.build {
-            let took = build_release(&binaries)?;
+            let took = build_release(&options.profile, &binaries)?;
             println!(
-                "\nRelease build of {} binaries (one cargo invocation): {:.0} s",
+                "\nBuild of {} binaries, profile {} (one cargo invocation): {:.0} s",
                 binaries.len(),
+                options.profile,
                 took.as_secs_f64()
             );
         }
