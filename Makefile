@@ -17,7 +17,7 @@ STACK ?= partner-portal
 REGION ?= $(or $(AWS_REGION),us-east-1)
 ARCH ?= x86_64
 
-.PHONY: dev test venv deploy-tools lint fuzz sam-build clean web-deps web-build web-test chromium deploy
+.PHONY: dev test venv deploy-tools lint fuzz sam-build bench clean web-deps web-build web-test chromium deploy
 
 $(VENV)/.installed: requirements-dev.txt
 	@echo "==> Installing the AWS emulator, cfn-lint and schemathesis into $(VENV) (pinned in requirements-dev.txt)"
@@ -82,6 +82,8 @@ lint: venv deploy-tools infra/node_modules/.installed
 	SAM_CLI_TELEMETRY=0 $(DEPLOY_VENV)/bin/sam validate --lint --region us-east-1
 	@echo "==> cargo fmt --check"
 	$(CARGO) fmt --all -- --check
+	@echo "==> cargo clippy (every crate and test, warnings are errors)"
+	$(CARGO) clippy --locked --workspace --all-targets --features portal/local -- -D warnings
 
 test: venv lint web-deps chromium
 	@echo "==> cargo test (unit, contract and end-to-end tests against the emulator)"
@@ -102,11 +104,26 @@ fuzz: venv
 	$(CARGO) build --locked -p portal --features local --bin dev-server
 	$(VENV)/bin/python tests/fuzz/run.py target/debug/dev-server
 
-# Builds every function for Lambda (x86_64 here; the template's default is arm64, which
-# needs a cross toolchain). Slow: one optimised, LTO-linked binary per function.
+# Every function for Lambda in ONE cargo invocation (one dependency build, one profile; see
+# [profile.release] in Cargo.toml): target/lambda/<function>/bootstrap, which template.yaml's
+# CodeUri names, so `sam deploy` packages them without a `sam build`. ARCH=arm64 (the
+# template's default) needs the aarch64-unknown-linux-gnu Rust target; x86_64 builds here.
+FUNCTIONS := $(notdir $(wildcard functions/*))
+
 sam-build: deploy-tools
-	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(DEPLOY_VENV)/bin/sam build --beta-features \
-		--parameter-overrides Architecture=x86_64
+	@echo "==> cargo lambda build --release ($(ARCH)): $(words $(FUNCTIONS)) functions in one invocation"
+	time PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" $(CARGO) lambda build --release --locked \
+		$(if $(filter arm64,$(ARCH)),--arm64,--x86-64) $(addprefix -p ,$(FUNCTIONS))
+	@for f in $(FUNCTIONS); do test -x target/lambda/$$f/bootstrap || { echo "no target/lambda/$$f/bootstrap"; exit 1; }; done
+	@echo "==> Deploy with: $(DEPLOY_VENV)/bin/sam deploy --guided --parameter-overrides Architecture=$(ARCH)"
+
+# Not part of `make test`: AWS calls and waves per step, release cold starts and sizes beside
+# the bare and SDK-floor binaries (one release build of everything, timed), and the cost of
+# 1,000 onboarding flows. Prints; asserts no timing. BENCH_ARGS: --no-build, --runs N,
+# --steps-only, --init-only.
+bench: venv
+	$(CARGO) build --locked -p portal-bench --bin bench
+	nice -n 10 target/debug/bench $(BENCH_ARGS)
 
 # Builds the functions, deploys the stack (setting PortalUrl to the console's URL on the first
 # deploy), builds the console and uploads it with the stack's config.json, then invalidates

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`make deploy`: builds and deploys the stack, then uploads the web console.
 
-1. `sam build` and `sam deploy` of template.yaml (parameters given with --parameter, else the
+1. `make sam-build` (one `cargo lambda build` of every function, the artifacts template.yaml's
+   CodeUri names) and `sam deploy` of template.yaml (parameters given with --parameter, else the
    stack's current values, else the template's defaults).
 2. On the first deploy PortalUrl cannot be the distribution's URL yet (the distribution is
    created by that deploy), so the stack is deployed a second time with PortalUrl set to the
@@ -164,6 +165,7 @@ def describe(cloudformation, stack_name: str) -> dict | None:
 def sam_deploy(args, overrides: dict[str, str]) -> None:
     command = [
         "sam", "deploy",
+        "--template-file", "template.yaml",
         "--stack-name", args.stack_name,
         "--region", args.region,
         "--capabilities", "CAPABILITY_IAM",
@@ -205,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="a template parameter (EmailFrom=..., SenderDomain=...); repeatable")
     parser.add_argument("--portal-url", help="the console's public origin, when a custom domain fronts the distribution")
     parser.add_argument("--api-base", default="/api", help="the API base the console calls (config.json)")
-    parser.add_argument("--skip-build", action="store_true", help="deploy what .aws-sam holds")
+    parser.add_argument("--skip-build", action="store_true", help="deploy the artifacts target/lambda holds")
     args = parser.parse_args(argv)
 
     import boto3  # the deploy venv has it (the SAM CLI depends on it)
@@ -216,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     given["Architecture"] = args.architecture
 
     if not args.skip_build:
-        run(["sam", "build", "--beta-features", "--parameter-overrides", f"Architecture={args.architecture}"])
+        run(["make", "sam-build", f"ARCH={args.architecture}"])
 
     stack = describe(cloudformation, args.stack_name)
     current = stack_parameters(stack) if stack else {}

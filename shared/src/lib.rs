@@ -18,10 +18,14 @@
 //!   `http::admin`), one per function and named like its binary.
 //!
 //! Wiring: each `functions/<name>/src/main.rs` initialises tracing, builds an [`app::App`]
-//! with [`app::App::from_env`] once (outside the handler, so warm invocations reuse the SDK
-//! clients), and runs `lambda_http::run(service_fn(|req| <area>::<name>(&app, req)))`, for
-//! example `http::admin::approve` (`outbox-relay`, run on a schedule, calls
-//! [`app::outbox::relay_due`] through `lambda_runtime` instead). The local stack (`local`,
+//! once (outside the handler, so warm invocations reuse the SDK clients) with
+//! [`wiring::Wiring`], naming exactly the services of its row in
+//! [`http::routes::FUNCTIONS`] (`Wiring::new("approve").table().identity().tokens().build()`:
+//! a binary links only the SDK clients it builds), and runs
+//! `lambda_http::run(service_fn(|req| <area>::<name>(&app, req)))`, for example
+//! `http::admin::approve` (`outbox-relay`, triggered by the table's stream and a schedule,
+//! calls [`app::outbox::relay_event`] through `lambda_runtime` instead; `health` uses no
+//! service and builds no App). The local stack (`local`,
 //! feature `local`) serves the same handlers through [`http::dispatch`], behind a router that
 //! turns each HTTP request into the API Gateway event the function would receive when
 //! deployed.
@@ -35,3 +39,4 @@ pub mod local;
 pub mod ports;
 pub mod telemetry;
 pub mod templates;
+pub mod wiring;

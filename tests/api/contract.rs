@@ -8,7 +8,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail, ensure};
-use portal::http::routes::{Access, BACKGROUND_FUNCTIONS, FUNCTION_URL_FUNCTIONS, ROUTES, Route, match_route};
+use portal::http::routes::{
+    Access, BACKGROUND_FUNCTIONS, FUNCTION_URL_FUNCTIONS, FUNCTIONS, ROUTES, Route, Service, match_route,
+};
 use serde::Deserialize;
 use serde_yaml_ng::{Mapping, Value};
 
@@ -132,9 +134,19 @@ fn every_function_has_a_package_a_template_entry_and_a_sample_event() -> Result<
         if let Err(e) = check_package(name) {
             problems.push(format!("functions/{name}: {e:#}"));
         }
-        match template.functions.iter().filter(|f| f.binary == *name).count() {
-            1 => {}
-            n => problems.push(format!("template.yaml: {n} functions with Binary {name}, want 1")),
+        match template.functions.iter().filter(|f| f.binary == *name).collect::<Vec<_>>()[..] {
+            [function] => {
+                // `make sam-build` builds every binary in one cargo invocation; SAM packages
+                // each artifact as it is and builds nothing itself.
+                let artifact = format!("target/lambda/{name}/");
+                if function.code_uri != artifact || function.build_method.is_some() {
+                    problems.push(format!(
+                        "template.yaml: {} has CodeUri {:?} and BuildMethod {:?}, want {artifact:?} and none",
+                        function.logical_id, function.code_uri, function.build_method
+                    ));
+                }
+            }
+            ref found => problems.push(format!("template.yaml: {} functions with Binary {name}, want 1", found.len())),
         }
         let sample = repo_root().join("events").join(format!("{name}.json"));
         if !sample.is_file() {
@@ -173,6 +185,37 @@ fn every_function_has_a_package_a_template_entry_and_a_sample_event() -> Result<
 
     // Assert
     assert!(problems.is_empty(), "functions out of step:\n{}", problems.join("\n"));
+    Ok(())
+}
+
+#[test]
+fn each_function_s_main_wires_exactly_the_services_of_its_row() -> Result<()> {
+    // Arrange: a binary links only the adapters its main builds; `Wiring::build` refuses a
+    // mismatch at start-up, and this finds it before a deployment does.
+    let method = |service: &Service| match service {
+        Service::Table => "table",
+        Service::Identity => "identity",
+        Service::Mail => "mail",
+        Service::Tokens => "tokens",
+    };
+    let mut problems = Vec::new();
+
+    // Act
+    for (name, services) in FUNCTIONS {
+        let path = repo_root().join("functions").join(name).join("src/main.rs");
+        let main = fs::read_to_string(&path).with_context(|| format!("Failed to read {}", path.display()))?;
+        let wired: BTreeSet<&str> =
+            ["table", "identity", "mail", "tokens"].into_iter().filter(|m| main.contains(&format!(".{m}()"))).collect();
+        let listed: BTreeSet<&str> = services.iter().map(method).collect();
+        let builds = main.contains(&format!("Wiring::new(\"{name}\")"));
+        if services.is_empty() == builds || wired != listed {
+            problems
+                .push(format!("functions/{name}: wires {wired:?} (Wiring::new: {builds}), its row lists {listed:?}"));
+        }
+    }
+
+    // Assert
+    assert!(problems.is_empty(), "mains out of step with routes.rs:\n{}", problems.join("\n"));
     Ok(())
 }
 
@@ -325,6 +368,10 @@ struct Template {
 struct Function {
     logical_id: String,
     binary: String,
+    /// Where SAM takes the function's code from: the prebuilt artifact of `make sam-build`.
+    code_uri: String,
+    /// SAM's build method, if SAM were to build the function itself.
+    build_method: Option<String>,
     has_function_url: bool,
     has_reserved_concurrency: bool,
     events: Vec<Event>,
@@ -422,6 +469,8 @@ impl Function {
         }
         Ok(Self {
             logical_id: logical_id.to_owned(),
+            code_uri: str_at(properties, &["CodeUri"]).unwrap_or_default().to_owned(),
+            build_method: str_at(resource, &["Metadata", "BuildMethod"]).map(str::to_owned),
             binary,
             has_function_url: properties.get("FunctionUrlConfig").is_some(),
             has_reserved_concurrency: properties.get("ReservedConcurrentExecutions").is_some(),

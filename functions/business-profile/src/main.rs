@@ -1,12 +1,12 @@
 //! The `business-profile` Lambda function (see the wiring in the `portal` crate docs).
 
 use lambda_http::{Error, service_fn};
-use portal::app::App;
 use portal::http::dashboard;
+use portal::wiring::Wiring;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     portal::telemetry::init();
-    let app = App::from_env().await?;
+    let app = Wiring::new("business-profile").table().tokens().build().await?;
     lambda_http::run(service_fn(|req| dashboard::business_profile(&app, req))).await
 }

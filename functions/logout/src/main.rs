@@ -1,12 +1,12 @@
 //! The `logout` Lambda function (see the wiring in the `portal` crate docs).
 
 use lambda_http::{Error, service_fn};
-use portal::app::App;
 use portal::http::sessions;
+use portal::wiring::Wiring;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     portal::telemetry::init();
-    let app = App::from_env().await?;
+    let app = Wiring::new("logout").table().identity().tokens().build().await?;
     lambda_http::run(service_fn(|req| sessions::logout(&app, req))).await
 }

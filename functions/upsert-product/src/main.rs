@@ -1,12 +1,12 @@
 //! The `upsert-product` Lambda function (see the wiring in the `portal` crate docs).
 
 use lambda_http::{Error, service_fn};
-use portal::app::App;
 use portal::http::admin;
+use portal::wiring::Wiring;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     portal::telemetry::init();
-    let app = App::from_env().await?;
+    let app = Wiring::new("upsert-product").table().tokens().build().await?;
     lambda_http::run(service_fn(|req| admin::upsert_product(&app, req))).await
 }

@@ -1,4 +1,6 @@
-//! Verification of Cognito access tokens (the [`TokenVerifier`] port): RS256 signature against the pool's JWKS, exact
+//! Verification of Cognito access tokens (the [`TokenVerifier`] port), with `jsonwebtoken` on
+//! aws-lc-rs (the crypto library the TLS stack links anyway): RS256 signature against the
+//! pool's JWKS, exact
 //! `iss`, `token_use = access`, `client_id` of the portal's app client and `exp`. The same
 //! checks run deployed and locally (the emulator serves a JWKS too); only the JWKS address
 //! differs.
@@ -15,8 +17,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use async_trait::async_trait;
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Empty, Limited};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject as _;
+use rustls::{ClientConfig, RootCertStore};
 use serde::Deserialize;
 use tokio::sync::{Mutex, RwLock};
 
@@ -30,6 +41,9 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_secs(2);
 pub const REFETCH_AFTER: Duration = Duration::from_secs(300);
 /// The least time between two attempts while no key set could be fetched at all.
 const RETRY_FAILED_AFTER: Duration = Duration::from_secs(5);
+
+/// Seconds of clock skew allowed on `exp`.
+const LEEWAY_SECS: u64 = 5;
 
 #[derive(Deserialize)]
 struct Claims {
@@ -46,36 +60,75 @@ pub trait KeySource: Send + Sync {
     async fn fetch(&self) -> anyhow::Result<JwkSet>;
 }
 
-/// The pool's JWKS document over HTTPS.
+/// The pool's JWKS document over HTTPS (or plain HTTP from the local emulator), fetched with
+/// the HTTP and TLS stack the SDK's default client already links (hyper 1, rustls on
+/// aws-lc-rs), so that no second stack grows the binaries.
 pub struct JwksUrl {
-    http: reqwest::Client,
+    /// The client, or why none could be built: then every fetch fails with that reason, as
+    /// an unreachable endpoint would.
+    http: Result<Client<HttpsConnector<HttpConnector>, Empty<Bytes>>, String>,
     url: String,
+}
+
+/// The largest key set accepted: Cognito publishes two keys, about 1 KiB.
+const MAX_JWKS_BYTES: usize = 64 * 1024;
+
+/// The roots of Amazon Trust Services, to which Cognito's endpoints chain. The fetch trusts
+/// only these: it happens at cold start, and five certificates compiled in cost nothing to
+/// load, where the system's store is a file of some 140 to read and parse.
+const TRUST_ROOTS: &str = include_str!("../../data/amazon_trust_roots.pem");
+
+fn trust_roots() -> Result<RootCertStore, String> {
+    let mut roots = RootCertStore::empty();
+    for certificate in CertificateDer::pem_slice_iter(TRUST_ROOTS.as_bytes()) {
+        let certificate = certificate.map_err(|e| format!("A shipped trust root does not parse: {e}"))?;
+        roots.add(certificate).map_err(|e| format!("A shipped trust root is not usable: {e}"))?;
+    }
+    Ok(roots)
 }
 
 impl JwksUrl {
     pub fn new(url: String) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(FETCH_TIMEOUT));
+        http.enforce_http(false);
+        // The provider is named rather than left to rustls's process default, which is ambiguous
+        // in builds where another crate also enables ring (the local stack's tests).
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let tls = trust_roots().and_then(|roots| {
+            ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map(|config| config.with_root_certificates(roots).with_no_client_auth())
+                .map_err(|e| format!("No TLS configuration for the JWKS fetch: {e}"))
+        });
+        let http = tls.map(|tls| {
+            let https = HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1();
+            Client::builder(TokioExecutor::new()).build(https.wrap_connector(http))
+        });
         Self { http, url }
+    }
+
+    async fn get(&self) -> anyhow::Result<JwkSet> {
+        let http = self.http.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let uri: http::Uri = self.url.parse().context("The JWKS address is not a URL")?;
+        let answer = http.get(uri).await.context("Failed to fetch the user pool's JWKS")?;
+        let status = answer.status();
+        anyhow::ensure!(status.is_success(), "The JWKS endpoint answered with status {status}");
+        let body = Limited::new(answer.into_body(), MAX_JWKS_BYTES)
+            .collect()
+            .await
+            .map_err(|e| anyhow::anyhow!("Failed to read the JWKS: {e}"))?
+            .to_bytes();
+        serde_json::from_slice(&body).context("The JWKS is not a key set")
     }
 }
 
 #[async_trait]
 impl KeySource for JwksUrl {
     async fn fetch(&self) -> anyhow::Result<JwkSet> {
-        self.http
-            .get(&self.url)
-            .send()
+        tokio::time::timeout(FETCH_TIMEOUT, self.get())
             .await
-            .context("Failed to fetch the user pool's JWKS")?
-            .error_for_status()
-            .context("The JWKS endpoint answered with an error")?
-            .json::<JwkSet>()
-            .await
-            .context("The JWKS is not a key set")
+            .map_err(|_| anyhow::anyhow!("Fetching the user pool's JWKS timed out after {FETCH_TIMEOUT:?}"))?
     }
 }
 
@@ -173,7 +226,7 @@ impl TokenVerifier for Verifier {
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
         // Access tokens carry client_id instead of aud; it is checked below.
         validation.validate_aud = false;
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECS;
         let claims = decode::<Claims>(token, &key, &validation).map_err(|_| TokenError::Invalid)?.claims;
         if claims.token_use != "access" || claims.client_id.as_deref() != Some(self.client_id.as_str()) {
             return Err(TokenError::Invalid);
@@ -188,6 +241,8 @@ impl TokenVerifier for Verifier {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair};
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -300,5 +355,134 @@ mod tests {
 
         assert!(started.elapsed() < FETCH_TIMEOUT * 5, "gave up after {:?}", started.elapsed());
         assert!(format!("{error:#}").contains("timed out"), "{error:#}");
+    }
+
+    /// Serves one HTTP answer with `body` to every connection.
+    async fn serve_once(status: &'static str, body: String) -> String {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0_u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn the_jwks_fetch_trusts_the_five_amazon_trust_services_roots() {
+        assert_eq!(trust_roots().unwrap().len(), 5);
+    }
+
+    #[tokio::test]
+    async fn the_jwks_endpoint_s_key_set_is_read() {
+        let jwk = r#"{"kty":"RSA","kid":"kid-1","alg":"RS256","use":"sig","n":"sXch","e":"AQAB"}"#;
+        let url = serve_once("200 OK", format!(r#"{{"keys":[{jwk}]}}"#)).await;
+
+        let set = JwksUrl::new(url).fetch().await.unwrap();
+
+        assert!(set.find("kid-1").is_some());
+    }
+
+    #[tokio::test]
+    async fn an_error_status_or_an_oversized_key_set_is_a_failed_fetch() {
+        let failing = serve_once("503 Service Unavailable", "{}".to_owned()).await;
+        let huge = serve_once("200 OK", format!(r#"{{"keys":[],"pad":"{}"}}"#, "x".repeat(MAX_JWKS_BYTES))).await;
+
+        let status = JwksUrl::new(failing).fetch().await.unwrap_err();
+        let oversized = JwksUrl::new(huge).fetch().await.unwrap_err();
+
+        assert!(format!("{status:#}").contains("503"), "{status:#}");
+        assert!(format!("{oversized:#}").contains("Failed to read the JWKS"), "{oversized:#}");
+    }
+
+    /// A signing key and the key set that publishes it as `kid-real`.
+    fn signing_key() -> (RsaKeyPair, JwkSet) {
+        let pair = RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let public = pair.public_key();
+        let jwk = serde_json::json!({
+            "kid": "kid-real", "kty": "RSA", "alg": "RS256", "use": "sig",
+            "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
+            "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+        });
+        (pair, serde_json::from_value(serde_json::json!({"keys": [jwk]})).unwrap())
+    }
+
+    fn signed(pair: &RsaKeyPair, alg: &str, claims: &serde_json::Value) -> String {
+        let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{alg}","kid":"kid-real"}}"#));
+        let body = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let input = format!("{header}.{body}");
+        let mut signature = vec![0; pair.public_modulus_len()];
+        pair.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), input.as_bytes(), &mut signature).unwrap();
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    struct FixedSource(JwkSet);
+
+    #[async_trait]
+    impl KeySource for FixedSource {
+        async fn fetch(&self) -> anyhow::Result<JwkSet> {
+            Ok(self.0.clone())
+        }
+    }
+
+    fn claims(change: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut claims = serde_json::json!({
+            "sub": "5f0c1a2b-0000-4000-8000-000000000001", "iss": "https://issuer.test", "token_use": "access",
+            "client_id": "client", "iat": now - 10, "exp": now + 3600,
+        });
+        change(&mut claims);
+        claims
+    }
+
+    #[tokio::test]
+    async fn a_current_access_token_of_the_pool_and_client_is_accepted() {
+        let (pair, set) = signing_key();
+        let verifier = Verifier::with_source(Arc::new(FixedSource(set)), "https://issuer.test".into(), "client".into());
+
+        let verified = verifier.verify(&signed(&pair, "RS256", &claims(|_| {}))).await.unwrap();
+
+        assert_eq!(verified.user_id.to_string(), "5f0c1a2b-0000-4000-8000-000000000001");
+    }
+
+    #[tokio::test]
+    async fn expired_foreign_id_tokens_other_clients_tampered_or_unsigned_tokens_are_invalid() {
+        let (pair, set) = signing_key();
+        let verifier = Verifier::with_source(Arc::new(FixedSource(set)), "https://issuer.test".into(), "client".into());
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let valid = signed(&pair, "RS256", &claims(|_| {}));
+        let (head, rest) = valid.split_once('.').unwrap();
+        let signature = rest.split_once('.').unwrap().1;
+        let tampered =
+            format!("{head}.{}.{signature}", URL_SAFE_NO_PAD.encode(claims(|c| c["sub"] = "admin".into()).to_string()));
+        let unsigned = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none","kid":"kid-real"}"#),
+            rest.split_once('.').unwrap().0
+        );
+
+        let refused = [
+            signed(&pair, "RS256", &claims(|c| c["exp"] = (now - 60).into())),
+            signed(&pair, "RS256", &claims(|c| c["iss"] = "https://other.test".into())),
+            signed(&pair, "RS256", &claims(|c| c["token_use"] = "id".into())),
+            signed(&pair, "RS256", &claims(|c| c["client_id"] = "other".into())),
+            signed(&pair, "HS256", &claims(|_| {})),
+            tampered,
+            unsigned,
+            format!("{valid}.extra"),
+            "not a token".to_owned(),
+        ];
+
+        for token in refused {
+            assert!(matches!(verifier.verify(&token).await, Err(TokenError::Invalid)), "{token}");
+        }
     }
 }

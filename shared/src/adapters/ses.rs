@@ -1,6 +1,7 @@
-//! SES (v2), the [`EmailSender`]. Each message is sent as raw MIME, built with `lettre`, so that it
-//! carries both an HTML and a plain-text body (SES templates are not used: messages are
-//! rendered in Rust from templates compiled into the binary).
+//! SES (v2), the [`EmailSender`]. Each message is sent as SES `Simple` content: a subject and
+//! both an HTML and a plain-text body, which SES assembles into a `multipart/alternative`
+//! MIME message itself (SES templates are not used: messages are rendered in Rust from
+//! templates compiled into the binary).
 //!
 //! A refusal is reported by its error code only ([`SendFailure`]): SES's messages quote
 //! addresses ("Email address is not verified: …"), and what this returns is logged and kept
@@ -11,9 +12,7 @@ use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::{ProvideErrorMetadata as _, SdkError};
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
-use aws_sdk_sesv2::primitives::Blob;
-use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
-use lettre::message::{Mailbox, MultiPart};
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
 use crate::ports::{Email, EmailSender};
 
@@ -52,27 +51,24 @@ impl SendFailure {
     }
 }
 
+/// UTF-8 text for SES (names and business names are not ASCII-only).
+fn utf8(data: &str) -> anyhow::Result<Content> {
+    Content::builder().data(data).charset("UTF-8").build().context("Failed to build the message content")
+}
+
 #[async_trait]
 impl EmailSender for Mailer {
     #[tracing::instrument(name = "Send an email", skip_all)]
     async fn send(&self, email: &Email) -> anyhow::Result<()> {
-        let from: Mailbox = self.from.parse().context("EMAIL_FROM is not an email address")?;
-        let to: Mailbox = email.to.parse().context("The recipient is not an email address")?;
-        let message = lettre::Message::builder()
-            .from(from)
-            .to(to)
-            .subject(&email.subject)
-            .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
-            .context("Failed to build the MIME message")?;
-        let raw = RawMessage::builder()
-            .data(Blob::new(message.formatted()))
-            .build()
-            .context("Failed to build the raw message")?;
+        let message = Message::builder()
+            .subject(utf8(&email.subject)?)
+            .body(Body::builder().text(utf8(&email.text)?).html(utf8(&email.html)?).build())
+            .build();
         self.client
             .send_email()
             .from_email_address(&self.from)
             .destination(Destination::builder().to_addresses(&email.to).build())
-            .content(EmailContent::builder().raw(raw).build())
+            .content(EmailContent::builder().simple(message).build())
             .send()
             .await
             .map_err(|e| SendFailure::of(&e))?;

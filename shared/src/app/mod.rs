@@ -44,18 +44,16 @@ pub struct App {
     pub identity: Arc<dyn IdentityProvider>,
     pub mailer: Arc<dyn EmailSender>,
     pub verifier: Arc<dyn TokenVerifier>,
-    pub catalog: catalog::CatalogCache,
+    pub catalog: Arc<catalog::CatalogCache>,
 }
 
 impl App {
-    /// The AWS adapters (DynamoDB, Cognito, SES, the pool's JWKS), with the SDK clients built
-    /// from the shared AWS configuration.
+    /// Every adapter (DynamoDB, Cognito, SES, the pool's JWKS), with the SDK clients built
+    /// from the shared AWS configuration: for the tools and tests that act on a whole stack.
+    /// A Lambda function builds only the adapters it uses (`crate::wiring`), so that it links
+    /// no other client.
     pub fn new(config: Config, sdk: &SdkConfig) -> Self {
         let verifier = Verifier::new(config.jwks_url(), config.issuer(), config.user_pool_client_id.clone());
-        Self::with_verifier(config, sdk, verifier)
-    }
-
-    fn with_verifier(config: Config, sdk: &SdkConfig, verifier: Verifier) -> Self {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
         let identity = Identity::new(
             aws_sdk_cognitoidentityprovider::Client::new(sdk),
@@ -69,21 +67,19 @@ impl App {
             identity: Arc::new(identity),
             mailer: Arc::new(mailer),
             verifier: Arc::new(verifier),
-            catalog: catalog::CatalogCache::default(),
+            catalog: Arc::default(),
         }
     }
 
-    /// Reads the environment and the AWS configuration (region, credentials, and
-    /// `AWS_ENDPOINT_URL` when running against the local emulator), and meanwhile fetches
-    /// the user pool's keys, so that no request waits for them.
+    /// Every adapter, from the environment and the AWS configuration (region, credentials,
+    /// and `AWS_ENDPOINT_URL` against the emulator): for the operator's tool (`portal-admin`).
     ///
     /// # Errors
     /// When a required variable is missing.
     pub async fn from_env() -> anyhow::Result<Self> {
         let config = Config::from_env()?;
-        let verifier = Verifier::new(config.jwks_url(), config.issuer(), config.user_pool_client_id.clone());
-        let (sdk, ()) = tokio::join!(aws_config::load_from_env(), verifier.prefetch());
-        Ok(Self::with_verifier(config, &sdk, verifier))
+        let sdk = aws_config::load_from_env().await;
+        Ok(Self::new(config, &sdk))
     }
 }
 

@@ -31,7 +31,7 @@ use edge::{Answer, error_response};
 /// Runs the handler of `function`, as the Lambda function of that name would.
 pub async fn dispatch(function: &str, app: &App, req: Request) -> Answer {
     match function {
-        "health" => onboarding::health(app, req).await,
+        "health" => onboarding::health(req).await,
         "sign-up" => onboarding::sign_up(app, req).await,
         "login" => sessions::login(app, req).await,
         "refresh-session" => sessions::refresh_session(app, req).await,

@@ -110,6 +110,83 @@ pub const FUNCTION_URL_FUNCTIONS: &[&str] = &["sign-up", "set-password", "reset-
 /// Functions with no HTTP route (scheduled or event-driven).
 pub const BACKGROUND_FUNCTIONS: &[&str] = &["outbox-relay"];
 
+/// An AWS service (or the user pool's keys) that a function's App can be wired to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Service {
+    /// The DynamoDB table (the store). Every function that builds an App holds it.
+    Table,
+    /// The Cognito user pool's admin API (the identity provider).
+    Identity,
+    /// SES (the mailer): only the outbox relay sends; requests queue their emails.
+    Mail,
+    /// The user pool's JWKS (the access-token verifier), fetched at cold start.
+    Tokens,
+}
+
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Table => "DynamoDB (Table)",
+            Self::Identity => "Cognito (Identity)",
+            Self::Mail => "SES (Mail)",
+            Self::Tokens => "the user pool's keys (Tokens)",
+        })
+    }
+}
+
+use Service::{Identity, Mail, Table, Tokens};
+
+/// The services each function uses, and so the only adapters its binary builds and links
+/// (`crate::wiring`; its `main.rs` names the same ones, and the local stack wires each
+/// function's handler from this row). `health` uses none: it builds no App at all.
+pub const FUNCTIONS: &[(&str, &[Service])] = &[
+    ("health", &[]),
+    ("sign-up", &[Table]),
+    ("login", &[Table, Identity]),
+    ("refresh-session", &[Table, Identity, Tokens]),
+    ("logout", &[Table, Identity, Tokens]),
+    ("forgot-password", &[Table]),
+    ("set-password", &[Table, Identity]),
+    ("reset-password", &[Table, Identity]),
+    ("activate-account", &[Table, Identity]),
+    ("invite-partner", &[Table, Tokens]),
+    ("list-partners", &[Table, Tokens]),
+    ("list-invitations", &[Table, Tokens]),
+    ("resend-invitation", &[Table, Tokens]),
+    ("revoke-invitation", &[Table, Tokens]),
+    ("list-approvals", &[Table, Tokens]),
+    ("approve", &[Table, Identity, Tokens]),
+    ("reject", &[Table, Tokens]),
+    ("upsert-health-check", &[Table, Tokens]),
+    ("upsert-product", &[Table, Tokens]),
+    ("list-outbox", &[Table, Tokens]),
+    ("list-businesses", &[Table, Tokens]),
+    ("get-business", &[Table, Tokens]),
+    ("create-customer", &[Table, Identity, Tokens]),
+    ("get-customer", &[Table, Tokens]),
+    ("update-customer", &[Table, Identity, Tokens]),
+    ("start-impersonation", &[Table, Tokens]),
+    ("end-impersonation", &[Table, Tokens]),
+    ("list-customers", &[Table, Tokens]),
+    ("set-active-business", &[Table, Tokens]),
+    ("business-profile", &[Table, Tokens]),
+    ("business-products", &[Table, Tokens]),
+    ("set-product-note", &[Table, Tokens]),
+    ("set-product-priority", &[Table, Tokens]),
+    ("request-product", &[Table, Tokens]),
+    ("product-requests", &[Table, Tokens]),
+    ("request-quote", &[Table, Tokens]),
+    ("health-checks", &[Table, Tokens]),
+    ("catalog", &[Table, Tokens]),
+    ("list-audit", &[Table, Tokens]),
+    ("outbox-relay", &[Table, Mail]),
+];
+
+/// The services of a function, `None` for a name that has no row.
+pub fn services_of(function: &str) -> Option<&'static [Service]> {
+    FUNCTIONS.iter().find(|(name, _)| *name == function).map(|(_, services)| *services)
+}
+
 /// Finds the route for a method and a concrete path, with the path parameters it binds.
 pub fn match_route(method: &str, path: &str) -> Option<(&'static Route, Vec<(String, String)>)> {
     let method = if method.eq_ignore_ascii_case("HEAD") { "GET" } else { method };
@@ -157,6 +234,20 @@ mod tests {
         assert!(match_route("GET", "/admin/approvals/abc/approve").is_none());
         assert!(path_is_routed("/admin/approvals/abc/approve"));
         assert!(match_route("GET", "/nowhere").is_none());
+    }
+
+    #[test]
+    fn every_function_of_a_route_has_one_row_and_every_app_holds_the_table() {
+        let mut names: Vec<_> = FUNCTIONS.iter().map(|(name, _)| *name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), FUNCTIONS.len(), "one row per function");
+        for function in ROUTES.iter().map(|r| r.function).chain(BACKGROUND_FUNCTIONS.iter().copied()) {
+            assert!(services_of(function).is_some(), "{function} has a row");
+        }
+        for (name, services) in FUNCTIONS {
+            assert!(services.is_empty() || services.contains(&Table), "{name}: an App always holds the table");
+        }
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub struct Call {
     pub operation: String,
     /// How many HTTP attempts the SDK made.
     pub attempts: u32,
+    /// How many items the call reads or writes: the entries of a DynamoDB transaction or
+    /// batch, 1 for any other call (what request units are counted from).
+    pub items: u32,
     started: Instant,
     ended: Instant,
 }
@@ -135,7 +138,13 @@ impl Recorder {
     }
 
     /// Registers an attempt: the call's index, how long to hold it, and the fault to apply.
-    fn begin_attempt(&self, service: &'static str, operation: String, invocation: Option<String>) -> Attempt {
+    fn begin_attempt(
+        &self,
+        service: &'static str,
+        operation: String,
+        items: u32,
+        invocation: Option<String>,
+    ) -> Attempt {
         let mut state = self.state();
         let now = Instant::now();
         let existing = invocation.as_ref().and_then(|id| state.by_invocation.get(id).copied());
@@ -145,7 +154,7 @@ impl Recorder {
                 index
             }
             None => {
-                state.calls.push(Call { service, operation, attempts: 1, started: now, ended: now });
+                state.calls.push(Call { service, operation, attempts: 1, items, started: now, ended: now });
                 let index = state.calls.len() - 1;
                 if let Some(id) = invocation {
                     state.by_invocation.insert(id, index);
@@ -202,8 +211,9 @@ struct RecordingConnector {
 impl HttpConnector for RecordingConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let (service, operation) = operation_of(&request);
+        let items = request.body().bytes().map_or(1, |body| items_of(&operation, body));
         let invocation = request.headers().get("amz-sdk-invocation-id").map(str::to_owned);
-        let attempt = self.recorder.begin_attempt(service, operation, invocation);
+        let attempt = self.recorder.begin_attempt(service, operation, items, invocation);
         let (inner, recorder) = (self.inner.clone(), self.recorder.clone());
         HttpConnectorFuture::new(async move {
             if !attempt.latency.is_zero() {
@@ -231,6 +241,23 @@ fn injected(fault: Fault) -> HttpResponse {
     response.headers_mut().insert("content-type", "application/x-amz-json-1.0");
     response.headers_mut().insert("x-amzn-errortype", code);
     response
+}
+
+/// The items a DynamoDB transaction or batch names in its JSON body; 1 for other calls.
+fn items_of(operation: &str, body: &[u8]) -> u32 {
+    let count = |json: &serde_json::Value| -> usize {
+        match operation {
+            "TransactWriteItems" | "TransactGetItems" => json["TransactItems"].as_array().map_or(1, Vec::len),
+            "BatchGetItem" => json["RequestItems"]
+                .as_object()
+                .map_or(1, |tables| tables.values().map(|t| t["Keys"].as_array().map_or(0, Vec::len)).sum()),
+            "BatchWriteItem" => json["RequestItems"]
+                .as_object()
+                .map_or(1, |tables| tables.values().map(|t| t.as_array().map_or(0, Vec::len)).sum()),
+            _ => 1,
+        }
+    };
+    serde_json::from_slice(body).map_or(1, |json| u32::try_from(count(&json)).unwrap_or(u32::MAX))
 }
 
 /// The service and operation of a request: JSON protocols name it in `X-Amz-Target`
@@ -269,9 +296,23 @@ mod tests {
             service: "dynamodb",
             operation: "GetItem".into(),
             attempts: 1,
+            items: 1,
             started: base + Duration::from_millis(started_ms),
             ended: base + Duration::from_millis(ended_ms),
         }
+    }
+
+    #[test]
+    fn transactions_and_batches_count_their_items_and_other_calls_one() {
+        let transaction = br#"{"TransactItems":[{"Put":{}},{"Update":{}},{"ConditionCheck":{}}]}"#;
+        let batch = br#"{"RequestItems":{"t":{"Keys":[{"pk":{"S":"a"}},{"pk":{"S":"b"}}]},"u":{"Keys":[{}]}}}"#;
+        let writes = br#"{"RequestItems":{"t":[{"PutRequest":{}},{"DeleteRequest":{}}]}}"#;
+
+        assert_eq!(items_of("TransactWriteItems", transaction), 3);
+        assert_eq!(items_of("BatchGetItem", batch), 3);
+        assert_eq!(items_of("BatchWriteItem", writes), 2);
+        assert_eq!(items_of("GetItem", br#"{"Key":{}}"#), 1);
+        assert_eq!(items_of("TransactWriteItems", b"not json"), 1);
     }
 
     #[test]
@@ -287,9 +328,9 @@ mod tests {
     fn attempts_of_one_invocation_are_one_call_and_the_fault_hits_every_attempt() {
         let recorder = Recorder::new();
         recorder.fail_call(2, Fault::ServerError);
-        let first = recorder.begin_attempt("dynamodb", "GetItem".into(), Some("a".into()));
-        let second = recorder.begin_attempt("dynamodb", "PutItem".into(), Some("b".into()));
-        let retry = recorder.begin_attempt("dynamodb", "PutItem".into(), Some("b".into()));
+        let first = recorder.begin_attempt("dynamodb", "GetItem".into(), 1, Some("a".into()));
+        let second = recorder.begin_attempt("dynamodb", "PutItem".into(), 1, Some("b".into()));
+        let retry = recorder.begin_attempt("dynamodb", "PutItem".into(), 1, Some("b".into()));
         assert_eq!(
             (first.fault, second.fault, retry.fault),
             (None, Some(Fault::ServerError), Some(Fault::ServerError))
@@ -303,8 +344,8 @@ mod tests {
     fn a_lost_answer_lets_the_first_attempt_through_and_fails_its_retries() {
         let recorder = Recorder::new();
         recorder.fail_call(1, Fault::LostAnswer);
-        let first = recorder.begin_attempt("dynamodb", "TransactWriteItems".into(), Some("a".into()));
-        let retry = recorder.begin_attempt("dynamodb", "TransactWriteItems".into(), Some("a".into()));
+        let first = recorder.begin_attempt("dynamodb", "TransactWriteItems".into(), 3, Some("a".into()));
+        let retry = recorder.begin_attempt("dynamodb", "TransactWriteItems".into(), 3, Some("a".into()));
         assert_eq!((first.fault, retry.fault), (Some(Fault::LostAnswer), Some(Fault::ServerError)));
     }
 }

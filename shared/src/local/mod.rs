@@ -6,9 +6,11 @@
 pub mod aws_calls;
 pub mod console;
 pub mod emulator;
+pub mod mail;
 pub mod provision;
 pub mod server;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,7 +50,11 @@ pub struct StackOptions {
 /// A running local stack.
 pub struct Stack {
     pub base_url: String,
+    /// Every adapter, through the recorder (for tests that act on the stack directly).
     pub app: Arc<App>,
+    /// Each function's App as its row of `http::routes::FUNCTIONS` wires it, through the
+    /// recorder: what the router hands each request's handler.
+    pub apps: Arc<HashMap<&'static str, Arc<App>>>,
     pub endpoint: String,
     pub mail_endpoint: String,
     pub addr: SocketAddr,
@@ -58,10 +64,12 @@ pub struct Stack {
     pub relay: Arc<App>,
 }
 
-/// The app of the local stack: the real adapters, with SES on its own emulator.
-fn local_app(config: Config, sdk: &SdkConfig, mail_sdk: &SdkConfig) -> App {
+/// The app of the local stack: the real adapters, with SES on its own emulator and every
+/// email it accepts kept in `sent` for the developer outbox.
+fn local_app(config: Config, sdk: &SdkConfig, mail_sdk: &SdkConfig, sent: &mail::SentLog) -> App {
     let mut app = App::new(config, sdk);
-    app.mailer = Arc::new(crate::adapters::ses::Mailer::new(aws_sdk_sesv2::Client::new(mail_sdk), EMAIL_FROM));
+    let ses = crate::adapters::ses::Mailer::new(aws_sdk_sesv2::Client::new(mail_sdk), EMAIL_FROM);
+    app.mailer = Arc::new(mail::Recording::new(ses, sent.clone()));
     app
 }
 
@@ -115,14 +123,20 @@ impl Stack {
         // Requests go through the recorder; the background relay does not, so that what a
         // test counts is what the request it sent did.
         let aws = aws_calls::Recorder::new();
-        let app = Arc::new(local_app(config.clone(), &aws.wrap(&sdk), &aws.wrap(&mail_sdk)));
-        let relay = Arc::new(local_app(config, &sdk, &mail_sdk));
+        let sent = mail::SentLog::default();
+        let app = Arc::new(local_app(config.clone(), &aws.wrap(&sdk), &aws.wrap(&mail_sdk), &sent));
+        let apps: HashMap<&'static str, Arc<App>> = crate::http::routes::FUNCTIONS
+            .iter()
+            .filter_map(|(function, _)| crate::wiring::for_function(function, &app).map(|a| (*function, Arc::new(a))))
+            .collect();
+        let apps = Arc::new(apps);
+        let relay = Arc::new(local_app(config, &sdk, &mail_sdk, &sent));
         if let Some((email, password)) = &options.admin {
             provision::seed_admin(&relay, email, password).await?;
         }
         crate::app::catalog::seed(&relay).await?;
         let console = options.console_dir.clone();
-        tokio::spawn(server::serve(listener, app.clone(), relay.clone(), options.mail_endpoint.clone(), console));
+        tokio::spawn(server::serve(listener, app.clone(), apps.clone(), relay.clone(), sent, console));
         let relay_loop = relay.clone();
         tokio::spawn(async move {
             loop {
@@ -132,6 +146,15 @@ impl Stack {
                 }
             }
         });
-        Ok(Self { base_url, app, endpoint: options.endpoint, mail_endpoint: options.mail_endpoint, addr, aws, relay })
+        Ok(Self {
+            base_url,
+            app,
+            apps,
+            endpoint: options.endpoint,
+            mail_endpoint: options.mail_endpoint,
+            addr,
+            aws,
+            relay,
+        })
     }
 }

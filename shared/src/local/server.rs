@@ -3,10 +3,12 @@
 //! in Lambda, and given to the same handler. The API answers at its own paths and, as
 //! behind the CloudFront distribution, under `/api/...` (the prefix is stripped and passed
 //! on in `X-Forwarded-Prefix`). Every other GET is the web console ([`super::console`]).
+//! Each request's handler gets its function's App, wired as its row of
+//! `http::routes::FUNCTIONS` says (a service the row leaves out answers an error).
 //! Also serves the developer outbox: every email the emulator's SES accepted, as JSON
 //! (`GET /_dev/emails`) and as a page to click links (`GET /_dev/outbox`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,21 +21,23 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use lambda_http::Body;
-use mail_parser::MessageParser;
 use serde::Serialize;
 use serde_json::json;
 
+use super::mail::SentLog;
 use crate::app::App;
 use crate::http::dispatch;
-use crate::http::routes::{match_route, path_is_routed};
+use crate::http::routes::{match_route, path_is_routed, services_of};
 
 #[derive(Clone)]
 struct Local {
+    /// Every adapter: handed only to a function that takes no App (it ignores it).
     app: Arc<App>,
+    /// Each function's App, wired from its row.
+    apps: Arc<HashMap<&'static str, Arc<App>>>,
     /// The app the outbox relay runs on (its AWS calls are not the request's).
     relay: Arc<App>,
-    emulator: String,
-    http: reqwest::Client,
+    sent: SentLog,
     /// The built console (`web/dist`), if it is served.
     console: Option<Arc<PathBuf>>,
 }
@@ -46,11 +50,12 @@ const API_PREFIX: &str = "/api";
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Arc<App>,
+    apps: Arc<HashMap<&'static str, Arc<App>>>,
     relay: Arc<App>,
-    emulator: String,
+    sent: SentLog,
     console: Option<PathBuf>,
 ) {
-    let state = Local { app, relay, emulator, http: reqwest::Client::new(), console: console.map(Arc::new) };
+    let state = Local { app, apps, relay, sent, console: console.map(Arc::new) };
     let router = Router::new()
         .route("/_dev/emails", get(emails_json))
         .route("/_dev/outbox", get(outbox_page))
@@ -111,9 +116,17 @@ async fn to_function(local: Local, peer: SocketAddr, request: Request) -> Respon
         Ok(request) => request,
         Err(e) => return plain(500, json!({"error": "internal", "message": format!("event did not parse: {e}")})),
     };
+    let app = match (local.apps.get(route.function), services_of(route.function)) {
+        (Some(app), _) => app.clone(),
+        (None, Some([])) => local.app.clone(),
+        _ => {
+            let message = format!("the function {} has no wiring row in routes.rs", route.function);
+            return plain(500, json!({"error": "internal", "message": message}));
+        }
+    };
     // Boxed: the dispatcher's future holds every handler's state and is too large for a
     // test thread's stack in unoptimised builds.
-    let answer = Box::pin(dispatch(route.function, &local.app, request)).await;
+    let answer = Box::pin(dispatch(route.function, &app, request)).await;
     let relay = local.relay.clone();
     tokio::spawn(async move {
         if let Err(e) = crate::app::outbox::relay_due(&relay).await {
@@ -228,61 +241,28 @@ pub struct SentEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The links of the text body.
     pub links: Vec<String>,
 }
 
 /// Every email sent so far, oldest first (optionally only those to `to`).
-pub async fn sent_emails(http: &reqwest::Client, emulator: &str, to: Option<&str>) -> anyhow::Result<Vec<SentEmail>> {
-    // The emulator builds this dump by walking live objects, which fails now and then while
-    // other requests change them: try a few times.
-    let mut attempt = 0;
-    let data: serde_json::Value = loop {
-        attempt += 1;
-        let answer = async {
-            http.get(format!("{emulator}/moto-api/data.json"))
-                .send()
-                .await
-                .context("The emulator did not answer")?
-                .error_for_status()
-                .context("The emulator failed to list its data")?
-                .json::<serde_json::Value>()
-                .await
-                .context("The emulator's data is not JSON")
-        }
-        .await;
-        match answer {
-            Ok(data) => break data,
-            Err(e) if attempt >= 5 => return Err(e),
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-        }
-    };
-    let raw = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
-    let mut emails = Vec::new();
-    for message in raw {
-        let Some(message) = message["raw_data"].as_str().and_then(|r| MessageParser::default().parse(r.as_bytes()))
-        else {
-            continue;
-        };
-        let recipients: Vec<String> =
-            message.to().map(|a| a.iter().filter_map(|a| a.address().map(str::to_owned)).collect()).unwrap_or_default();
-        if to.is_some_and(|to| !recipients.iter().any(|r| r.eq_ignore_ascii_case(to))) {
-            continue;
-        }
-        let text = message.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
-        let links = text
-            .split_whitespace()
-            .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
-            .map(|w| w.trim_end_matches(['.', ',', ')']).to_owned())
-            .collect();
-        emails.push(SentEmail {
-            to: recipients,
-            subject: message.subject().unwrap_or_default().to_owned(),
-            html: message.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
-            text,
-            links,
-        });
-    }
-    Ok(emails)
+pub fn sent_emails(sent: &SentLog, to: Option<&str>) -> Vec<SentEmail> {
+    sent.all()
+        .into_iter()
+        .filter(|email| to.is_none_or(|to| email.to.eq_ignore_ascii_case(to)))
+        .map(|email| SentEmail {
+            links: email
+                .text
+                .split_whitespace()
+                .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+                .map(|w| w.trim_end_matches(['.', ',', ')']).to_owned())
+                .collect(),
+            to: vec![email.to],
+            subject: email.subject,
+            text: email.text,
+            html: email.html,
+        })
+        .collect()
 }
 
 #[derive(serde::Deserialize)]
@@ -291,17 +271,11 @@ struct EmailQuery {
 }
 
 async fn emails_json(State(local): State<Local>, Query(q): Query<EmailQuery>) -> Response {
-    match sent_emails(&local.http, &local.emulator, q.to.as_deref()).await {
-        Ok(emails) => axum::Json(emails).into_response(),
-        Err(e) => plain(503, json!({"error": "service_unavailable", "message": format!("{e:#}")})),
-    }
+    axum::Json(sent_emails(&local.sent, q.to.as_deref())).into_response()
 }
 
 async fn outbox_page(State(local): State<Local>) -> Response {
-    let emails = match sent_emails(&local.http, &local.emulator, None).await {
-        Ok(emails) => emails,
-        Err(e) => return plain(503, json!({"error": "service_unavailable", "message": format!("{e:#}")})),
-    };
+    let emails = sent_emails(&local.sent, None);
     let mut env = minijinja::Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     let page = env.render_str(

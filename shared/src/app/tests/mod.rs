@@ -72,7 +72,7 @@ impl Harness {
             identity: pool.clone(),
             mailer: mailer.clone(),
             verifier: pool.clone(),
-            catalog: Default::default(),
+            catalog: Arc::default(),
         };
         Self { app, store, pool, mailer, journal }
     }
