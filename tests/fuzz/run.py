@@ -184,7 +184,11 @@ def main():
                 role_started = time.monotonic()
                 command = [st, "run", SPEC, "--url", api.base, "--checks", CHECKS, "--mode", "positive",
                            "--seed", str(SEED), "--max-examples", str(args.examples),
-                           "--workers", "2", "--no-color", *selection]
+                           "--workers", "2", "--no-color",
+                           # The emulator serves one request at a time: on a loaded 2-core
+                           # machine an answer can take longer than the 10 s default; a hang
+                           # still fails.
+                           "--request-timeout", "30", *selection]
                 for header in headers:
                     command += ["-H", header]
                 result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
