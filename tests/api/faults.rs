@@ -777,6 +777,8 @@ async fn requesting_a_quote_survives_a_fault_at_any_call() {
     let app = spawn_app().await;
     let pair = &working_pair(&app).await;
     let app = &app;
+    // The quote and its emails name the product and its section.
+    let catalog = &app.get_json("/catalog?limit=100", &pair.customer).await["items"].as_array().expect("items").clone();
     let step = Step { name: "request quote", calls: 4, success: 201, repeat: &[200], repeat_acts_again: false };
     fault_table(app, step, |n| async move {
         let product = PRODUCTS[n];
@@ -785,10 +787,13 @@ async fn requesting_a_quote_survives_a_fault_at_any_call() {
             .await;
         assert_eq!(requested.status(), 201);
         let path = format!("/business/product-requests/{product}/quote");
+        let listed = catalog.iter().find(|p| p["product_id"] == product).expect("the product is in the catalog");
         Case::new("POST", path, Some(pair.partner.as_str()), Some(json!({"message": "500 seats, three years."})))
             .person(&pair.customer_email, "customer")
             .person(&app.admin_email, "admin")
             .named(product, "product")
+            .named(listed["name"].as_str().expect("a name"), "product name")
+            .named(listed["section"].as_str().expect("a section"), "section")
             .named(&pair.customer_id, "customer")
     })
     .await;
