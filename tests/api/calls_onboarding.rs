@@ -75,14 +75,22 @@ async fn sign_up_reads_once_and_writes_once_whether_or_not_the_address_is_taken(
     let email = format!("ada@{}", unique_domain());
 
     let (new, new_shape) = measure(&app, sign_up(&app, &email)).await;
-    let (taken, taken_shape) = measure(&app, sign_up(&app, &email)).await;
+    let (repeated, repeated_shape) = measure(&app, sign_up(&app, &email)).await;
+    let other_form = sign_up_body(&email, "Another business");
+    let (taken, taken_shape) = measure(&app, app.post_json("/signup", None, &other_form)).await;
 
-    assert_eq!((new.status(), taken.status()), (202.try_into().unwrap(), 202.try_into().unwrap()));
+    let statuses = [new.status().as_u16(), repeated.status().as_u16(), taken.status().as_u16()];
+    assert_eq!(statuses, [202, 202, 202]);
     report("sign-up", &new_shape);
+    report("sign-up, the same form again", &repeated_shape);
     report("sign-up, taken address", &taken_shape);
     assert_eq!(new_shape, waves(&[&[BATCH_GET], &[TRANSACT]]));
+    let counted: Shape = waves(&[&[BATCH_GET], &["dynamodb:UpdateItem"]]);
+    assert_eq!(repeated_shape, counted, "a repeated form is read and counted in as many calls");
     assert_eq!(taken_shape, new_shape, "a taken address makes the same calls");
     app.wait_for_email(&email, "Someone tried to sign up").await;
+    let notices = app.emails_to(&email).await.into_iter().filter(|e| e.subject.contains("Someone tried")).count();
+    assert_eq!(notices, 1, "the repeated form told nobody");
 }
 
 #[tokio::test]

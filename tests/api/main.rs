@@ -10,6 +10,7 @@ mod customers;
 mod dashboard;
 mod dead_letters;
 mod failures;
+mod faults;
 mod hardening;
 mod limits;
 mod partners;

@@ -20,8 +20,10 @@
 //! its token in the `X-Impersonation-Token` header next to its own access token. Every
 //! request under it is audited with the partner as actor and the customer as subject.
 
+use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sha2::{Digest as _, Sha256};
 use time::Duration;
 
 use super::outbox;
@@ -388,7 +390,17 @@ pub struct Started {
 }
 
 #[tracing::instrument(name = "Start impersonating a customer", skip_all, fields(business_id = %business_id))]
-pub async fn start_impersonation(app: &App, caller: &Caller, business_id: &str) -> Result<Started, AppError> {
+///
+/// `access_token` is the partner's bearer token of this request: the same request sent
+/// again (a retry whose answer was lost, a double click) derives the same session token
+/// from it, finds the session it started and answers it again rather than starting a second
+/// one whose token nobody received. Only its digest is used.
+pub async fn start_impersonation(
+    app: &App,
+    caller: &Caller,
+    business_id: &str,
+    access_token: &str,
+) -> Result<Started, AppError> {
     // Never a chain, never an admin or a customer: only a partner acting as itself.
     let partner = partner(caller)?;
     let (_, customer) = managed(app, partner, business_id).await?;
@@ -398,8 +410,14 @@ pub async fn start_impersonation(app: &App, caller: &Caller, business_id: &str) 
             "This customer is locked; unlock it before logging in as it.",
         ));
     }
-    let token = LinkToken::generate();
     let started = now();
+    // The session token of this partner's impersonation of this customer, with this access
+    // token, in this half hour. Deriving it needs the access token besides the key, so the
+    // key alone (readable in the functions' configuration) cannot name a session.
+    let period = started.unix_timestamp().div_euclid(IMPERSONATION_MINUTES * 60);
+    let signed_in: String = Sha256::digest(access_token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let purpose = format!("impersonation|{}|{}", partner.user_id, customer.business.business_id);
+    let token = LinkToken::derive(app.config.link_key()?, &purpose, &format!("{period}|{signed_in}"));
     let expires_at = started + Duration::minutes(IMPERSONATION_MINUTES);
     let session = Impersonation {
         partner_user: partner.user_id.clone(),
@@ -419,8 +437,26 @@ pub async fn start_impersonation(app: &App, caller: &Caller, business_id: &str) 
             json!({"expires_at": expires_at.unix_timestamp()}),
         )
     });
-    app.store.start_impersonation(&token.hash(), &session, &audits).await?;
-    Ok(Started { token, expires_at, customer })
+    match app.store.start_impersonation(&token.hash(), &session, &audits).await {
+        Ok(()) => Ok(Started { token, expires_at, customer }),
+        Err(WriteError::Conflict(Conflict::Duplicate)) => {
+            let stored = app.store.get_impersonation(&token.hash()).await?;
+            match stored {
+                Some(s) if s.partner_user == partner.user_id && !s.ended && s.expires_at > now().unix_timestamp() => {
+                    let expires_at = time::OffsetDateTime::from_unix_timestamp(s.expires_at)
+                        .context("A stored impersonation's end is not a time")?;
+                    Ok(Started { token, expires_at, customer })
+                }
+                // Ended (or over) within the half hour: a new session of its own.
+                _ => {
+                    let token = LinkToken::generate();
+                    app.store.start_impersonation(&token.hash(), &session, &audits).await?;
+                    Ok(Started { token, expires_at, customer })
+                }
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Resolves a request made under an impersonation: the session must be this partner's,

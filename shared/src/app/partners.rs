@@ -269,14 +269,22 @@ fn not_pending(invitation: &Invitation) -> AppError {
     )
 }
 
+/// How long after a resend another one is taken for its repeat: a retry whose first answer
+/// was lost, or a double click. It answers the invitation as resent and sends nothing more.
+const RESEND_REPEAT_WINDOW: Duration = Duration::seconds(60);
+
 /// Sends a pending (or expired) invitation again with a new link; the old link stops working.
 /// Counted against the daily invitation limits, with its audit event in the same
-/// transaction.
+/// transaction. A resend within [`RESEND_REPEAT_WINDOW`] of the last resend is its repeat.
 #[tracing::instrument(name = "Resend an invitation", skip_all, fields(invitation_id = %id))]
 pub async fn resend(app: &App, caller: &Caller, id: &str, client: &str) -> Result<Invitation, AppError> {
     let mut invitation = own_invitation(app, caller, id).await?;
     if invitation.status != InvitationStatus::Pending {
         return Err(not_pending(&invitation));
+    }
+    let just_resent = invitation.sent_at.is_some_and(|at| now() - at < RESEND_REPEAT_WINDOW);
+    if invitation.generation > 0 && just_resent {
+        return Ok(invitation);
     }
     invitation.generation += 1;
     invitation.sent_at = Some(now());

@@ -202,9 +202,6 @@ pub async fn sign_up(app: &App, form: &SignUpForm, client_ip: &str) -> Result<()
     let valid = valid?;
     let [per_address, notices] = counters;
     let hit = SIGN_UPS_PER_ADDRESS.hit(per_address);
-    if let Some(owner) = &found.email_owner {
-        return notify_existing_owner(app, valid.email.as_ref(), owner, found.counters[1], hit, notices).await;
-    }
     let request = SignUpRequest {
         request_id: RequestId::new(),
         kind: if invitation.is_some() { AccountKind::Partner } else { AccountKind::Customer },
@@ -222,6 +219,16 @@ pub async fn sign_up(app: &App, form: &SignUpForm, client_ip: &str) -> Result<()
         reason: None,
         user_id: None,
     };
+    if let Some(owner) = &found.email_owner {
+        if owner.is_repeated_by(&request) {
+            // The same form again (its first answer was lost, or a double click): the request
+            // is stored and its email queued; nobody is told anything twice.
+            app.store.count_and_queue(std::slice::from_ref(&hit), &[]).await?;
+            tracing::info!("Sign-up repeated; the pending request stands");
+            return Ok(());
+        }
+        return notify_existing_owner(app, &request.email, owner, found.counters[1], hit, notices).await;
+    }
     let received = outbox::message(
         app,
         &request.email,
@@ -243,11 +250,7 @@ pub async fn sign_up(app: &App, form: &SignUpForm, client_ip: &str) -> Result<()
         }
         Err(WriteError::Conflict(Conflict::EmailTaken)) => {
             // Taken between the read and the write (two sign-ups at once).
-            let owner = app
-                .store
-                .email_owner(&request.email)
-                .await?
-                .unwrap_or(EmailOwner::Request { request_id: request.request_id.clone() });
+            let owner = app.store.email_owner(&request.email).await?.unwrap_or_else(|| EmailOwner::request(&request));
             notify_existing_owner(app, &request.email, &owner, found.counters[1], hit, notices).await
         }
         Err(e) => Err(e.into()),

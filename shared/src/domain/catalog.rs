@@ -273,6 +273,12 @@ impl ProductState {
         self.requested_at.is_some()
     }
 
+    /// The partner's suggestion: `Some(Some(p))` a priority, `Some(None)` No Suggestion,
+    /// `None` when neither was ever given.
+    pub fn suggestion(&self) -> Option<Option<Priority>> {
+        if self.no_suggestion { Some(None) } else { self.priority.map(Some) }
+    }
+
     /// The latest `n` events (at most [`HISTORY_CHUNK`] are always kept), oldest first.
     pub fn latest_history(&self, n: usize) -> Vec<&ProductEvent> {
         let all: Vec<&ProductEvent> = self.history_earlier.iter().chain(&self.history).collect();

@@ -178,6 +178,13 @@ pub struct Invitation {
 pub enum EmailOwner {
     Request {
         request_id: RequestId,
+        /// What was submitted ([`SignUpRequest::submission`]) and when, so that the same
+        /// form sent again soon after (a retry whose answer was lost, a double click) is
+        /// told from someone else signing up with the address (absent on older markers).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        submission: Option<String>,
+        #[serde(with = "time::serde::rfc3339::option", default, skip_serializing_if = "Option::is_none")]
+        submitted_at: Option<OffsetDateTime>,
     },
     User {
         user_id: UserId,
@@ -188,10 +195,52 @@ pub enum EmailOwner {
     },
 }
 
+/// How long after a sign-up the same form, sent again, is its repeat rather than another
+/// sign-up for a taken address.
+pub const SIGN_UP_REPEAT_WINDOW: time::Duration = time::Duration::minutes(10);
+
 impl EmailOwner {
     /// The marker of an address held by `user`.
     pub fn user(user: &User) -> Self {
         Self::User { user_id: user.user_id.clone(), business_id: Some(user.business_id.clone()) }
+    }
+
+    /// The marker of an address held by the pending `request`.
+    pub fn request(request: &SignUpRequest) -> Self {
+        Self::Request {
+            request_id: request.request_id.clone(),
+            submission: Some(request.submission()),
+            submitted_at: Some(request.created_at),
+        }
+    }
+
+    /// Whether `request`, submitted now, repeats the pending request that holds the address:
+    /// the same form within [`SIGN_UP_REPEAT_WINDOW`].
+    pub fn is_repeated_by(&self, request: &SignUpRequest) -> bool {
+        match self {
+            Self::Request { submission: Some(submission), submitted_at: Some(at), .. } => {
+                *submission == request.submission() && request.created_at - *at < SIGN_UP_REPEAT_WINDOW
+            }
+            _ => false,
+        }
+    }
+}
+
+impl SignUpRequest {
+    /// A digest of what the person submitted (SHA-256, hex): equal for the same form.
+    pub fn submission(&self) -> String {
+        use sha2::{Digest as _, Sha256};
+        let fields = serde_json::json!([
+            self.kind,
+            self.business_name,
+            self.business_website,
+            self.first_name,
+            self.last_name,
+            self.email,
+            self.phone,
+            self.invited_by.as_ref().map(|i| (&i.customer_id, &i.invitation_id)),
+        ]);
+        Sha256::digest(fields.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 

@@ -84,7 +84,9 @@ pub async fn update_customer(app: &App, req: Request) -> Answer {
 pub async fn start_impersonation(app: &App, req: Request) -> Answer {
     respond("start-impersonation", &req, async {
         let caller = caller(app, &req).await?;
-        let started = customers::start_impersonation(app, &caller, &path_param(&req, "business_id")).await?;
+        let access_token = bearer(&req).unwrap_or_default();
+        let started =
+            customers::start_impersonation(app, &caller, &path_param(&req, "business_id"), access_token).await?;
         created(&ImpersonationStarted {
             impersonation_token: started.token.expose(),
             header: "X-Impersonation-Token",

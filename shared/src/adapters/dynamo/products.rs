@@ -166,15 +166,27 @@ impl CustomerProducts for DynamoStore {
             expr.set_opt("priority", priority.as_ref())?;
             expr.set("no_suggestion", AttributeValue::Bool(priority.is_none()));
             expr.set_if_absent("listed_at", s(time_text(event.at)));
-            let condition = chunk.record(&mut expr, event)?;
+            let history = chunk.record(&mut expr, event)?;
+            // Storing the suggestion the product already has (a retry whose first answer was
+            // lost, a double click) records no second event.
+            let unchanged = match priority {
+                Some(_) => format!("{} = :no AND {} = :same", name("no_suggestion"), name("priority")),
+                None => format!("{} = :yes", name("no_suggestion")),
+            };
+            let mut update = Write::update(&keys::product_state(customer, id), expr)
+                .when(format!("NOT ({unchanged}) AND {history}"), Conflict::HistoryFull)
+                .bind(":chunk", chunk_size());
+            update = match &priority {
+                Some(p) => update.bind(":no", AttributeValue::Bool(false)).bind(":same", value(p)?),
+                None => update.bind(":yes", AttributeValue::Bool(true)),
+            };
             let mut writes = guards(customer, via, id);
-            writes.push(
-                Write::update(&keys::product_state(customer, id), expr)
-                    .when(condition, Conflict::HistoryFull)
-                    .bind(":chunk", chunk_size()),
-            );
+            writes.push(update);
             match self.transact(writes, "Failed to store a priority").await {
-                Err(WriteError::Conflict(Conflict::HistoryFull)) => chunk = chunk.other(),
+                Err(WriteError::Conflict(Conflict::HistoryFull)) => match self.get_product_state(customer, id).await? {
+                    Some(state) if state.suggestion() == Some(priority) => return Ok(()),
+                    _ => chunk = chunk.other(),
+                },
                 outcome => return outcome,
             }
         }

@@ -54,7 +54,7 @@ impl SignUpRequests for DynamoStore {
         outbox: &OutboxMessage,
         hits: &[Hit],
     ) -> Result<(), WriteError> {
-        let owner = EmailOwner::Request { request_id: request.request_id.clone() };
+        let owner = EmailOwner::request(request);
         let mut writes = vec![
             users::claim_email(&request.email, &owner)?,
             Write::put_new(

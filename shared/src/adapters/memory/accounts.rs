@@ -16,7 +16,7 @@ use crate::ports::{Accounts, Admins, Conflict, Listing, ManagedCustomers, SignUp
 
 impl State {
     fn email_held_by(&self, email: &str, request: &RequestId) -> bool {
-        matches!(self.emails.get(email), Some(EmailOwner::Request { request_id }) if request_id == request)
+        matches!(self.emails.get(email), Some(EmailOwner::Request { request_id, .. }) if request_id == request)
     }
 
     fn still_pending(&self, request: &RequestId) -> bool {
@@ -72,7 +72,7 @@ impl SignUpRequests for MemoryStore {
             (request.invited_by.as_ref().is_some_and(|i| !s.invitation_unchanged(i)), Conflict::InvitationChanged),
         ]);
         if outcome.is_ok() {
-            let owner = EmailOwner::Request { request_id: request.request_id.clone() };
+            let owner = EmailOwner::request(request);
             s.emails.insert(request.email.clone(), owner);
             s.requests.insert(request.request_id.clone(), request.clone());
             s.queue(outbox);

@@ -88,7 +88,7 @@ async fn invited_partner_signed_up(h: &Harness) -> (crate::app::Caller, String) 
     let mut form = super::sign_up_form("pat@pat-resellers.com");
     form.invitation = Some(token);
     crate::app::signup::sign_up(&h.app, &form, "198.51.100.1").await.unwrap();
-    let Some(EmailOwner::Request { request_id }) = h.app.store.email_owner("pat@pat-resellers.com").await.unwrap()
+    let Some(EmailOwner::Request { request_id, .. }) = h.app.store.email_owner("pat@pat-resellers.com").await.unwrap()
     else {
         panic!("no request");
     };

@@ -187,7 +187,7 @@ async fn editing_a_customer_and_starting_an_impersonation_record_their_audit_eve
 
     let rename = UpdateCustomerForm { business_name: Some("Initrode".into()), ..UpdateCustomerForm::default() };
     customers::update(&h.app, &partner, &business, &rename).await.unwrap();
-    customers::start_impersonation(&h.app, &partner, &business).await.unwrap();
+    customers::start_impersonation(&h.app, &partner, &business, "an access token").await.unwrap();
 
     assert_eq!(
         h.journal_since(from, &["store."]),

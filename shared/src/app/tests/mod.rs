@@ -129,7 +129,7 @@ impl Harness {
     /// A Create Account Request, submitted through the sign-up form.
     async fn pending_request(&self, email: &str) -> SignUpRequest {
         signup::sign_up(&self.app, &sign_up_form(email), "192.0.2.10").await.unwrap();
-        let Some(EmailOwner::Request { request_id }) = self.app.store.email_owner(email).await.unwrap() else {
+        let Some(EmailOwner::Request { request_id, .. }) = self.app.store.email_owner(email).await.unwrap() else {
             panic!("{email} holds no request");
         };
         self.app.store.get_request(&request_id).await.unwrap().unwrap()
