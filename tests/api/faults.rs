@@ -545,7 +545,7 @@ async fn an_approval_survives_a_fault_at_any_call() {
     let step = Step { name: "approve", calls: 4, success: 200, repeat: &[409], repeat_acts_again: false };
     fault_table(app, step, |_| async move {
         let email = format!("ada@{}", unique_domain());
-        let id = signed_up(&app, &admin, &email).await;
+        let id = signed_up(app, admin, &email).await;
         Case::new("POST", format!("/admin/approvals/{id}/approve"), Some(admin.as_str()), Some(json!({})))
             .person(&email, "applicant")
             .named(&id, "request")
@@ -561,7 +561,7 @@ async fn a_rejection_survives_a_fault_at_any_call() {
     let step = Step { name: "reject", calls: 3, success: 200, repeat: &[409], repeat_acts_again: false };
     fault_table(app, step, |_| async move {
         let email = format!("ada@{}", unique_domain());
-        let id = signed_up(&app, &admin, &email).await;
+        let id = signed_up(app, admin, &email).await;
         let body = json!({"reason": "We could not verify the business."});
         Case::new("POST", format!("/admin/approvals/{id}/reject"), Some(admin.as_str()), Some(body))
             .person(&email, "applicant")
@@ -578,7 +578,7 @@ async fn setting_a_password_survives_a_fault_at_any_call() {
     let step = Step { name: "set password", calls: 4, success: 200, repeat: &[410], repeat_acts_again: false };
     fault_table(app, step, |_| async move {
         let email = format!("ada@{}", unique_domain());
-        let id = signed_up(&app, &admin, &email).await;
+        let id = signed_up(app, admin, &email).await;
         app.post_json(&format!("/admin/approvals/{id}/approve"), Some(admin.as_str()), &json!({})).await;
         let link = app.wait_for_email(&email, "set your password").await.link_to("/auth/set-password");
         let body = json!({"token": token_of(&link), "password": PASSWORD, "confirm_password": PASSWORD});
@@ -625,7 +625,7 @@ async fn activating_a_created_customer_survives_a_fault_at_any_call() {
     let app = &app;
     let step = Step { name: "activate", calls: 4, success: 200, repeat: &[410], repeat_acts_again: false };
     fault_table(app, step, |n| async move {
-        let (email, business) = created_customer(&app, &pair.partner, n).await;
+        let (email, business) = created_customer(app, &pair.partner, n).await;
         let link = app.wait_for_email(&email, "created your Partner Portal account").await;
         let link = link.links.iter().find(|l| l.contains("token=")).expect("a link with a token").clone();
         let body = json!({"token": token_of(&link), "password": PASSWORD, "confirm_password": PASSWORD});
@@ -640,14 +640,14 @@ async fn activating_a_created_customer_survives_a_fault_at_any_call() {
 async fn an_invitation_survives_a_fault_at_any_call() {
     let app = spawn_app().await;
     let customer_email = &format!("hank@{}", unique_domain());
-    let customer = &app.onboard_customer(&customer_email, "Globex").await;
+    let customer = &app.onboard_customer(customer_email, "Globex").await;
     let app = &app;
     let step = Step { name: "invite", calls: 3, success: 201, repeat: &[200], repeat_acts_again: false };
     fault_table(app, step, |_| async move {
         let email = format!("pat@{}", unique_domain());
         Case::new("POST", "/partners/invitations", Some(customer.as_str()), Some(invite_body(&email)))
             .person(&email, "invitee")
-            .person(&customer_email, "customer")
+            .person(customer_email, "customer")
     })
     .await;
 }
@@ -668,7 +668,7 @@ async fn a_resend_survives_a_fault_at_any_call() {
     let app = &app;
     let step = Step { name: "resend", calls: 3, success: 200, repeat: &[], repeat_acts_again: false };
     fault_table(app, step, |_| async move {
-        let (id, email) = invited(&app, &customer).await;
+        let (id, email) = invited(app, customer).await;
         Case::new("POST", format!("/partners/invitations/{id}/resend"), Some(customer.as_str()), None)
             .person(&email, "invitee")
             .named(&id, "invitation")
@@ -683,7 +683,7 @@ async fn a_revocation_survives_a_fault_at_any_call() {
     let app = &app;
     let step = Step { name: "revoke", calls: 3, success: 200, repeat: &[], repeat_acts_again: false };
     fault_table(app, step, |_| async move {
-        let (id, email) = invited(&app, &customer).await;
+        let (id, email) = invited(app, customer).await;
         Case::new("DELETE", format!("/partners/invitations/{id}"), Some(customer.as_str()), None)
             .person(&email, "invitee")
             .named(&id, "invitation")
@@ -713,7 +713,7 @@ async fn switching_business_survives_a_fault_at_any_call() {
             Some(json!({"business_id": other_id})),
         )
         .named(&pair.customer_id, "first customer")
-        .named(&other_id, "other customer")
+        .named(other_id, "other customer")
     })
     .await;
 }
@@ -759,7 +759,7 @@ async fn setting_a_note_survives_a_fault_at_any_call() {
 async fn requesting_a_product_survives_a_fault_at_any_call() {
     let app = spawn_app().await;
     let customer_email = &format!("hank@{}", unique_domain());
-    let customer = &app.onboard_customer(&customer_email, "Globex").await;
+    let customer = &app.onboard_customer(customer_email, "Globex").await;
     let customer_id = &app.own_business_id(customer).await;
     let app = &app;
     let step = Step { name: "request product", calls: 2, success: 201, repeat: &[200], repeat_acts_again: false };
@@ -828,7 +828,7 @@ async fn a_lock_survives_a_fault_at_any_call() {
     let step = Step { name: "lock", calls: 7, success: 200, repeat: &[], repeat_acts_again: false };
     fault_table(app, step, |n| async move {
         // An active customer with a password and a live login.
-        let (email, business) = created_customer(&app, &pair.partner, n).await;
+        let (email, business) = created_customer(app, &pair.partner, n).await;
         let link = app.wait_for_email(&email, "created your Partner Portal account").await;
         let link = link.links.iter().find(|l| l.contains("token=")).expect("a link with a token").clone();
         let body = json!({"token": token_of(&link), "password": PASSWORD, "confirm_password": PASSWORD});
@@ -853,7 +853,7 @@ async fn starting_an_impersonation_survives_a_fault_at_any_call() {
     let app = &app;
     let step = Step { name: "start impersonation", calls: 5, success: 201, repeat: &[], repeat_acts_again: false };
     fault_table(app, step, |n| async move {
-        let (email, business) = created_customer(&app, &pair.partner, n).await;
+        let (email, business) = created_customer(app, &pair.partner, n).await;
         Case::new("POST", format!("/partner/customers/{business}/impersonation"), Some(pair.partner.as_str()), None)
             .person(&email, "customer")
             .named(&business, "business")
