@@ -242,13 +242,21 @@ pub async fn sign_up(app: &App, form: &SignUpForm, client_ip: &str) -> Result<()
             Err(open_invitation(app, raw).await.err().unwrap_or(AppError::Link(LinkProblem::Revoked)))
         }
         Err(WriteError::Conflict(Conflict::EmailTaken)) => {
-            // Taken between the read and the write (two sign-ups at once).
-            let owner = app
-                .store
-                .email_owner(&request.email)
-                .await?
-                .unwrap_or(EmailOwner::Request { request_id: request.request_id.clone() });
-            notify_existing_owner(app, &request.email, &owner, found.counters[1], hit, notices).await
+            // Taken between the read and the write. By a request: two sign-ups at once, a
+            // double click whose first submission was just stored (and its "received" email
+            // queued); telling the address that "someone" tried to sign up would only
+            // mislead. By an account (approved meanwhile): its owner is told as usual.
+            let owner = app.store.email_owner(&request.email).await?;
+            match owner {
+                Some(owner @ EmailOwner::User { .. }) => {
+                    notify_existing_owner(app, &request.email, &owner, found.counters[1], hit, notices).await
+                }
+                _ => {
+                    tracing::info!("Sign-up submitted again while its first submission was stored");
+                    app.store.count_and_queue(&[hit], &[]).await?;
+                    Ok(())
+                }
+            }
         }
         Err(e) => Err(e.into()),
     }
