@@ -159,6 +159,12 @@ impl CustomerProducts for DynamoStore {
         priority: Option<Priority>,
         event: &ProductEvent,
     ) -> Result<(), WriteError> {
+        // The condition says both "room in this chunk" and "not already this suggestion";
+        // when it fails, the stored state tells which (unchanged: nothing to record).
+        let (attribute, unchanged) = match priority.as_ref() {
+            Some(p) => (name("priority"), value(p)?),
+            None => (name("no_suggestion"), AttributeValue::Bool(true)),
+        };
         let mut chunk = Chunk::Current;
         for _ in 0..HISTORY_ATTEMPTS {
             let mut expr = Expr::default();
@@ -166,15 +172,21 @@ impl CustomerProducts for DynamoStore {
             expr.set_opt("priority", priority.as_ref())?;
             expr.set("no_suggestion", AttributeValue::Bool(priority.is_none()));
             expr.set_if_absent("listed_at", s(time_text(event.at)));
-            let condition = chunk.record(&mut expr, event)?;
+            let history = chunk.record(&mut expr, event)?;
             let mut writes = guards(customer, via, id);
             writes.push(
                 Write::update(&keys::product_state(customer, id), expr)
-                    .when(condition, Conflict::HistoryFull)
-                    .bind(":chunk", chunk_size()),
+                    .when(format!("{history} AND NOT ({attribute} = :unchanged)"), Conflict::HistoryFull)
+                    .bind(":chunk", chunk_size())
+                    .bind(":unchanged", unchanged.clone()),
             );
             match self.transact(writes, "Failed to store a priority").await {
-                Err(WriteError::Conflict(Conflict::HistoryFull)) => chunk = chunk.other(),
+                Err(WriteError::Conflict(Conflict::HistoryFull)) => match self.get_product_state(customer, id).await? {
+                    Some(state) if state.priority == priority && state.no_suggestion == priority.is_none() => {
+                        return Ok(());
+                    }
+                    _ => chunk = chunk.other(),
+                },
                 outcome => return outcome,
             }
         }
