@@ -14,6 +14,7 @@ mod hardening;
 mod limits;
 mod partners;
 mod passwords;
+mod races;
 mod refused_emails;
 mod security;
 mod signup;
