@@ -15,6 +15,7 @@ mod hardening;
 mod limits;
 mod partners;
 mod passwords;
+mod races;
 mod refused_emails;
 mod security;
 mod signup;

@@ -347,38 +347,69 @@ pub async fn update(
 /// write): a table that says "locked" means the Cognito user was disabled and signed out,
 /// and a retry after a failure anywhere finds the table unchanged and does the whole job
 /// again (each Cognito call is idempotent).
+///
+/// The table write holds only if the status is still the one read, so of racing changes
+/// (a double click on Lock) one is stored and audited. A change that finds another stored
+/// meanwhile reads the status again: already the one it wants, it is done (its own Cognito
+/// calls agree with it); otherwise it sets Cognito again and writes from the new status, so
+/// the change stored last is the one Cognito was last told.
 async fn set_status(
     app: &App,
     partner: &User,
     customer: &mut ManagedCustomer,
     status: ManagedStatus,
 ) -> Result<(), AppError> {
-    let from = ManagedStatus::of(customer.user.status);
-    let email = customer.user.email.as_str();
-    let ends_sessions = match status {
-        ManagedStatus::Locked => {
-            tokio::try_join!(app.identity.set_enabled(email, false), app.identity.sign_out_everywhere(email))?;
-            Some(now_ms())
+    const ATTEMPTS: usize = 3;
+    for _ in 0..ATTEMPTS {
+        let from = ManagedStatus::of(customer.user.status);
+        let email = customer.user.email.as_str();
+        let ends_sessions = match status {
+            ManagedStatus::Locked => {
+                tokio::try_join!(app.identity.set_enabled(email, false), app.identity.sign_out_everywhere(email))?;
+                Some(now_ms())
+            }
+            _ => {
+                app.identity.set_enabled(email, true).await?;
+                None
+            }
+        };
+        let event = audit::event(
+            &customer.business.business_id,
+            partner,
+            Some(&customer.user),
+            "customer_status_changed",
+            json!({"from": from, "to": status}),
+        );
+        let stored = app
+            .store
+            .set_user_status(&customer.user.user_id, customer.user.status, status.user_status(), ends_sessions, &event)
+            .await;
+        match stored {
+            Ok(()) => {
+                customer.user.status = status.user_status();
+                if let Some(at) = ends_sessions {
+                    customer.user.sessions_valid_after_ms = at;
+                }
+                tracing::info!(business_id = %customer.business.business_id, ?from, to = ?status, "Managed customer status changed");
+                return Ok(());
+            }
+            Err(WriteError::Conflict(Conflict::StatusChanged)) => {
+                let user = app
+                    .store
+                    .get_user(&customer.user.user_id)
+                    .await
+                    .context("Failed to read a customer whose status changed meanwhile")?
+                    .ok_or(AppError::NotFound("customer"))?;
+                customer.user = user;
+                if ManagedStatus::of(customer.user.status) == status {
+                    tracing::info!(business_id = %customer.business.business_id, to = ?status, "Customer status changed meanwhile by the same change");
+                    return Ok(());
+                }
+            }
+            Err(e) => return Err(e.into()),
         }
-        _ => {
-            app.identity.set_enabled(email, true).await?;
-            None
-        }
-    };
-    let event = audit::event(
-        &customer.business.business_id,
-        partner,
-        Some(&customer.user),
-        "customer_status_changed",
-        json!({"from": from, "to": status}),
-    );
-    app.store.set_user_status(&customer.user.user_id, status.user_status(), ends_sessions, &event).await?;
-    customer.user.status = status.user_status();
-    if let Some(at) = ends_sessions {
-        customer.user.sessions_valid_after_ms = at;
     }
-    tracing::info!(business_id = %customer.business.business_id, ?from, to = ?status, "Managed customer status changed");
-    Ok(())
+    Err(anyhow::anyhow!("The customer's status kept changing during {ATTEMPTS} attempts").into())
 }
 
 /// A started impersonation: what the client sends, and until when.

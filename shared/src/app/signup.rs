@@ -220,14 +220,7 @@ pub async fn sign_up(app: &App, form: &SignUpForm, client_ip: &str) -> Result<()
         user_id: None,
     };
     if let Some(owner) = &found.email_owner {
-        if owner.is_repeated_by(&request) {
-            // The same form again (its first answer was lost, or a double click): the request
-            // is stored and its email queued; nobody is told anything twice.
-            app.store.count_and_queue(std::slice::from_ref(&hit), &[]).await?;
-            tracing::info!("Sign-up repeated; the pending request stands");
-            return Ok(());
-        }
-        return notify_existing_owner(app, &request.email, owner, found.counters[1], hit, notices).await;
+        return address_taken(app, &request, owner, found.counters[1], hit, notices).await;
     }
     let received = outbox::message(
         app,
@@ -249,12 +242,33 @@ pub async fn sign_up(app: &App, form: &SignUpForm, client_ip: &str) -> Result<()
             Err(open_invitation(app, raw).await.err().unwrap_or(AppError::Link(LinkProblem::Revoked)))
         }
         Err(WriteError::Conflict(Conflict::EmailTaken)) => {
-            // Taken between the read and the write (two sign-ups at once).
+            // Taken between the read and the write: by the same form sent at once (a double
+            // click), or by another sign-up.
             let owner = app.store.email_owner(&request.email).await?.unwrap_or_else(|| EmailOwner::request(&request));
-            notify_existing_owner(app, &request.email, &owner, found.counters[1], hit, notices).await
+            address_taken(app, &request, &owner, found.counters[1], hit, notices).await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The address of `request` is taken by `owner`. The same form again (its first answer was
+/// lost, or a double click) is answered as before: the request is stored and its email
+/// queued, and nobody is told anything twice. Otherwise the owner is told
+/// ([`notify_existing_owner`]).
+async fn address_taken(
+    app: &App,
+    request: &SignUpRequest,
+    owner: &EmailOwner,
+    notices_today: i64,
+    per_address: Hit,
+    notices: Counter,
+) -> Result<(), AppError> {
+    if owner.is_repeated_by(request) {
+        app.store.count_and_queue(std::slice::from_ref(&per_address), &[]).await?;
+        tracing::info!("Sign-up repeated; the pending request stands");
+        return Ok(());
+    }
+    notify_existing_owner(app, &request.email, owner, notices_today, per_address, notices).await
 }
 
 /// The address has an account or a pending request: its owner gets a notice (unless it got

@@ -107,6 +107,10 @@ pub enum Conflict {
     /// The account is not active, or its sessions were ended after the login began.
     #[error("the account's sessions were ended")]
     SessionsEnded,
+    /// The user's status is no longer the one the change started from: another change of
+    /// it was stored meanwhile.
+    #[error("the user's status changed meanwhile")]
+    StatusChanged,
     /// The partner and the customer are not linked.
     #[error("the businesses are not linked")]
     NotLinked,

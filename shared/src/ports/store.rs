@@ -178,11 +178,14 @@ pub trait Accounts: Send + Sync {
     /// its business if it has one. `EmailTaken` when the address is held.
     async fn create_user(&self, user: &User, business: Option<&Business>) -> Result<(), WriteError>;
 
-    /// Sets a user's status and records `audit`, in one write; with `end_sessions_at_ms`,
-    /// also ends every login that began before then. `Missing` when there is no such user.
+    /// Sets a user's status from `from` to `status` and records `audit`, in one write; with
+    /// `end_sessions_at_ms`, also ends every login that began before then. `StatusChanged`
+    /// when the user's status is no longer `from` (or there is no such user), so that of two
+    /// racing changes only one is stored and audited.
     async fn set_user_status(
         &self,
         id: &UserId,
+        from: UserStatus,
         status: UserStatus,
         end_sessions_at_ms: Option<i64>,
         audit: &AuditEvent,
@@ -498,7 +501,8 @@ pub trait CustomerProducts: Send + Sync {
     ) -> Result<(), WriteError>;
 
     /// Sets a priority (`Some`) or No Suggestion (`None`), lists the product on the request
-    /// page (once) and appends `event` to its history.
+    /// page (once) and appends `event` to its history. The suggestion the product already
+    /// has (a double click, a retry) changes nothing and records nothing.
     async fn set_product_suggestion(
         &self,
         customer: &BusinessId,

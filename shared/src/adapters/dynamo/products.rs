@@ -159,6 +159,8 @@ impl CustomerProducts for DynamoStore {
         priority: Option<Priority>,
         event: &ProductEvent,
     ) -> Result<(), WriteError> {
+        // The condition says both "room in this chunk" and "not already this suggestion";
+        // when it fails, the stored state tells which (unchanged: nothing to record).
         let mut chunk = Chunk::Current;
         for _ in 0..HISTORY_ATTEMPTS {
             let mut expr = Expr::default();

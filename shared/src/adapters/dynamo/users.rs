@@ -60,6 +60,7 @@ impl Accounts for DynamoStore {
     async fn set_user_status(
         &self,
         id: &UserId,
+        from: UserStatus,
         status: UserStatus,
         end_sessions_at_ms: Option<i64>,
         audit: &AuditEvent,
@@ -70,7 +71,9 @@ impl Accounts for DynamoStore {
             expr.set("sessions_valid_after_ms", n(at));
         }
         let writes = vec![
-            Write::update(&keys::user(id), expr).when("attribute_exists(PK)", Conflict::Missing),
+            Write::update(&keys::user(id), expr)
+                .when("#status = :from", Conflict::StatusChanged)
+                .bind(":from", s(name_of(&from)?)),
             audit::record_event(audit)?,
         ];
         self.transact(writes, "Failed to change a user's status").await

@@ -196,6 +196,7 @@ impl Accounts for MemoryStore {
     async fn set_user_status(
         &self,
         id: &UserId,
+        from: UserStatus,
         status: UserStatus,
         end_sessions_at_ms: Option<i64>,
         audit: &AuditEvent,
@@ -203,7 +204,7 @@ impl Accounts for MemoryStore {
         self.injected_failure("set_user_status")?;
         let mut s = self.state().await;
         let outcome = check([
-            (!s.users.contains_key(id), Conflict::Missing),
+            (s.users.get(id).is_none_or(|u| u.status != from), Conflict::StatusChanged),
             (s.audits_exist(std::slice::from_ref(audit)), Conflict::Duplicate),
         ]);
         if outcome.is_ok() {

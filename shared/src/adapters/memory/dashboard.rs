@@ -115,8 +115,13 @@ impl CustomerProducts for MemoryStore {
     ) -> Result<(), WriteError> {
         let mut s = self.state().await;
         let outcome = check(s.product_guards(customer, via, id));
-        if outcome.is_ok() {
-            let state = s.product_states.entry((customer.clone(), id.clone())).or_default();
+        let key = (customer.clone(), id.clone());
+        let unchanged = s
+            .product_states
+            .get(&key)
+            .is_some_and(|state| state.priority == priority && state.no_suggestion == priority.is_none());
+        if outcome.is_ok() && !unchanged {
+            let state = s.product_states.entry(key).or_default();
             state.product_id = Some(id.clone());
             state.priority = priority;
             state.no_suggestion = priority.is_none();

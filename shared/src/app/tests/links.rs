@@ -273,7 +273,11 @@ async fn a_locked_account_s_link_is_refused_and_stays_unused() {
     let link = h.link(TokenPurpose::Activation, &caller.user.user_id, 3600).await;
     let audit =
         crate::app::audit::event(&caller.user.business_id, &caller.user, None, "customer_status_changed", json!({}));
-    h.app.store.set_user_status(&caller.user.user_id, UserStatus::Locked, None, &audit).await.unwrap();
+    h.app
+        .store
+        .set_user_status(&caller.user.user_id, caller.user.status, UserStatus::Locked, None, &audit)
+        .await
+        .unwrap();
 
     let refused =
         passwords::redeem_password_link(&h.app, TokenPurpose::Activation, &form_of(&link), "198.51.100.1").await;
