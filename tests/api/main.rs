@@ -12,6 +12,7 @@ mod dead_letters;
 mod failures;
 mod hardening;
 mod limits;
+mod mfa;
 mod partners;
 mod passwords;
 mod refused_emails;
