@@ -209,17 +209,20 @@ async fn the_new_steps_make_exactly_these_aws_calls() {
     let challenge: Value = answer.json().await.unwrap();
     let body = json!({"challenge_session": challenge["challenge_session"], "code": totp_now(&secret).await});
     let (signed_in, code_step) = measure(&app, app.post_json("/auth/login/mfa", None, &body)).await;
-    let wrong =
-        json!({"challenge_session": challenge["challenge_session"], "code": other_than(&totp_now(&secret).await)});
-    let (_, wrong_code) = measure(&app, app.post_json("/auth/login/mfa", None, &wrong)).await;
+    let fresh: Value = login().await.json().await.unwrap();
+    let wrong = json!({"challenge_session": fresh["challenge_session"], "code": other_than(&totp_now(&secret).await)});
+    let (refused, wrong_code) = measure(&app, app.post_json("/auth/login/mfa", None, &wrong)).await;
+    let (used, used_challenge) = measure(&app, app.post_json("/auth/login/mfa", None, &body)).await;
 
     assert_eq!((enrolled.status().as_u16(), signed_in.status().as_u16()), (200, 200));
+    assert_eq!((refused.status().as_u16(), used.status().as_u16()), (401, 401));
     for (step, shape) in [
         ("login, admin without TOTP", &setup_login),
         ("login mfa, enrolment", &enrolment),
         ("login, TOTP on", &code_login),
         ("login mfa, code", &code_step),
         ("login mfa, wrong code", &wrong_code),
+        ("login mfa, used challenge", &used_challenge),
     ] {
         println!("{step:<28} {} waves: {shape:?}", shape.len());
     }
@@ -243,4 +246,5 @@ async fn the_new_steps_make_exactly_these_aws_calls() {
     let expected: Vec<&[&str]> =
         read.iter().copied().chain([&["cognito-idp:AdminRespondToAuthChallenge"][..], write]).collect();
     assert_eq!(wrong_code, waves(&expected), "a wrong code is counted in one write, as a wrong password");
+    assert_eq!(used_challenge, waves(&[&["dynamodb:GetItem"]]), "a used challenge costs one read");
 }
