@@ -186,6 +186,8 @@ async fn a_customer_turns_totp_on_from_its_account_and_then_logs_in_with_a_code(
     assert_eq!(app.get_json("/account/mfa", &token).await, json!({"totp_enabled": true}));
     let again = app.post_json("/account/mfa/setup", Some(&token), &json!({})).await;
     assert_eq!(again.status(), 409, "a second secret needs TOTP off first");
+    let twice = app.put_json("/account/mfa", Some(&token), &json!({"code": totp_now(&secret).await})).await;
+    assert_eq!(twice.status(), 409);
     let (_, challenge) = first_step(&app, &email, PASSWORD).await;
     assert_eq!(challenge["challenge"], "mfa_code");
     let (status, session) = second_step(&app, &challenge, &totp_now(&secret).await).await;

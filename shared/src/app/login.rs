@@ -197,11 +197,11 @@ pub async fn login(app: &App, form: LoginForm, client_ip: &str) -> Result<LoginS
     let tokens = match sign_in {
         SignIn::Tokens(tokens) => tokens,
         SignIn::MfaCode { session } => {
-            // The holder of the address read beside the password check is the user.
-            let user = account.user.take().filter(|u| u.status == UserStatus::Active && u.email == email);
+            // The holder of the address, read beside the password check, is the user.
+            let user = account.user.take().filter(|u| u.status == UserStatus::Active);
             let user = user.ok_or(AppError::InvalidCredentials)?;
             let held = Held { session: Some(session.expose_secret().to_owned()), tokens: None };
-            return challenge(app, &user, ChallengeKind::MfaCode, &held, started_ms, None).await;
+            return challenge(app, &user, &email, ChallengeKind::MfaCode, &held, started_ms, None).await;
         }
     };
     let user = match account.user.take().filter(|u| u.user_id == tokens.user_id) {
@@ -223,17 +223,20 @@ pub async fn login(app: &App, form: LoginForm, client_ip: &str) -> Result<LoginS
         };
         let held = Held { session: None, tokens: Some(HeldTokens::of(&tokens)) };
         let setup = TotpSetup::new(&user.email, secret);
-        return challenge(app, &user, ChallengeKind::MfaSetup, &held, started_ms, Some(setup)).await;
+        return challenge(app, &user, &email, ChallengeKind::MfaSetup, &held, started_ms, Some(setup)).await;
     }
     let session = finish_login(app, tokens, &user, account.business.take(), started_ms, None).await?;
     Ok(LoginStep::Session(session))
 }
 
 /// Stores a login waiting for its second step, with what the identity provider gave for it
-/// sealed by the challenge's token.
+/// sealed by the challenge's token. `email` is the address as the login normalised it (the
+/// identity provider's username, and the key of the failure counters the second step
+/// counts on).
 async fn challenge(
     app: &App,
     user: &User,
+    email: &str,
     kind: ChallengeKind,
     held: &Held,
     started_ms: i64,
@@ -243,7 +246,7 @@ async fn challenge(
     let plain = serde_json::to_vec(held).context("Failed to encode a login challenge")?;
     let stored = LoginChallenge {
         user_id: user.user_id.clone(),
-        email: user.email.clone(),
+        email: email.to_owned(),
         kind,
         sealed: token.seal(&plain),
         auth_started_ms: started_ms,

@@ -128,13 +128,18 @@ pub struct EnableForm {
 ///
 /// # Errors
 /// `Validation` (field `code`) for anything but six digits, and for a wrong code;
-/// `Conflict` (`totp_already_on`), `Forbidden` as above.
+/// `Conflict` (`totp_already_on`) when TOTP is on already; `Forbidden` as above.
 #[tracing::instrument(name = "Turn TOTP on", skip_all)]
 pub async fn enable(app: &App, caller: &Caller, access_token: &str, form: EnableForm) -> Result<(), AppError> {
     let user = own_account(caller)?;
     let code = form.code.as_deref().and_then(TotpCode::parse).ok_or_else(|| FieldErrors::single("code", CODE_HINT))?;
     let key = user.user_id.to_string();
     enforce_limits(app, &[(ENROLMENT_STEPS_PER_USER, &key)]).await?;
+    // Checking a code would make a secret associated meanwhile (outside the portal) the
+    // account's: refused while TOTP is on, as a new secret is.
+    if app.identity.totp_enabled(&user.email).await? {
+        return Err(already_on());
+    }
     let access = SecretString::from(access_token.to_owned());
     match app.identity.enable_totp(&user.email, &access, code.as_ref()).await {
         Ok(()) => {

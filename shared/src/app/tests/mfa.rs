@@ -98,6 +98,9 @@ async fn a_customer_turns_totp_on_from_its_account_and_then_logs_in_with_a_code(
     assert!(mfa::totp_status(&h.app, &customer).await.unwrap());
     let again = mfa::start_enrolment(&h.app, &customer, &access).await;
     assert!(matches!(again, Err(AppError::Conflict { code: "totp_already_on", .. })), "{again:?}");
+    let code = h.pool.current_code(CUSTOMER).unwrap();
+    let twice = mfa::enable(&h.app, &customer, &access, EnableForm { code: Some(code) }).await;
+    assert!(matches!(twice, Err(AppError::Conflict { code: "totp_already_on", .. })), "{twice:?}");
     assert_eq!(challenge_of(&h, CUSTOMER).await.kind, ChallengeKind::MfaCode);
 }
 
