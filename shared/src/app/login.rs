@@ -62,8 +62,8 @@ pub struct Session {
 /// What a right password leads to.
 #[derive(Debug)]
 pub enum LoginStep {
-    /// A recorded login.
-    Session(Session),
+    /// A recorded login (boxed: far larger than a challenge).
+    Session(Box<Session>),
     /// A second step first: the code of an authenticator app, or an admin's enrolment.
     Challenge(Challenge),
 }
@@ -226,7 +226,7 @@ pub async fn login(app: &App, form: LoginForm, client_ip: &str) -> Result<LoginS
         return challenge(app, &user, &email, ChallengeKind::MfaSetup, &held, started_ms, Some(setup)).await;
     }
     let session = finish_login(app, tokens, &user, account.business.take(), started_ms, None).await?;
-    Ok(LoginStep::Session(session))
+    Ok(LoginStep::Session(Box::new(session)))
 }
 
 /// Stores a login waiting for its second step, with what the identity provider gave for it

@@ -41,7 +41,7 @@ pub async fn login(app: &App, req: Request) -> Answer {
         let form: LoginForm = read_body(&req)?;
         let mode = session_mode(&req)?;
         match log_in(app, form, &client_ip(&req)).await? {
-            LoginStep::Session(session) => login_answer(app, &req, session, mode),
+            LoginStep::Session(session) => login_answer(app, &req, *session, mode),
             LoginStep::Challenge(challenge) => Ok(json_response(StatusCode::OK, &ChallengeBody::from(&challenge))),
         }
     })

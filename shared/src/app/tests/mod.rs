@@ -163,7 +163,7 @@ impl Harness {
         };
         let step = super::login::login(&self.app, form, client_ip).await.expect("the login succeeds");
         let session = match step {
-            super::login::LoginStep::Session(session) => session,
+            super::login::LoginStep::Session(session) => *session,
             super::login::LoginStep::Challenge(challenge) => self.answer(&challenge, email, client_ip).await.unwrap(),
         };
         session.tokens.access_token.expose_secret().to_owned()
