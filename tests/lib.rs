@@ -65,6 +65,9 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub stack: Stack,
     pub admin_email: String,
+    /// The TOTP secrets enrolled in this test's logins, by email: the person's
+    /// authenticator app.
+    pub authenticator: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// A unique business domain, so that every test's addresses are its own.
@@ -109,7 +112,17 @@ async fn spawn_app_with(relay_every: Duration, console_dir: Option<std::path::Pa
     .await
     .expect("the local stack starts");
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
-    TestApp { base: stack.base_url.clone(), http, stack, admin_email }
+    TestApp { base: stack.base_url.clone(), http, stack, admin_email, authenticator: Default::default() }
+}
+
+/// The RFC 6238 code of `secret` now, at least two seconds before the code changes (the
+/// emulator, like Cognito, accepts only the current 30-second step).
+pub async fn totp_now(secret: &str) -> String {
+    let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
+    if now() % 30 >= 28 {
+        tokio::time::sleep(Duration::from_secs(30 - now() % 30)).await;
+    }
+    portal::domain::mfa::totp_at(secret, now()).expect("a base32 secret")
 }
 
 impl TestApp {
@@ -174,7 +187,9 @@ impl TestApp {
         }
     }
 
-    /// Logs in and returns the JSON answer.
+    /// Logs in and returns the JSON answer with the tokens: when the login answers a
+    /// challenge, the code of the account's authenticator app completes it (an admin's
+    /// first login enrols one, as a person would).
     pub async fn login(&self, email: &str, password: &str) -> Result<Value> {
         let response = self.post_json("/auth/login", None, &json!({"email": email, "password": password})).await;
         let status = response.status();
@@ -182,7 +197,29 @@ impl TestApp {
         if status != 200 {
             bail!("login answered {status}: {body}");
         }
+        if body.get("challenge").is_none() {
+            return Ok(body);
+        }
+        let code = self.authenticator_code(email, &body).await?;
+        let challenge = body["challenge_session"].as_str().context("a challenge session")?;
+        let response =
+            self.post_json("/auth/login/mfa", None, &json!({"challenge_session": challenge, "code": code})).await;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        if status != 200 {
+            bail!("the login's second step answered {status}: {body}");
+        }
         Ok(body)
+    }
+
+    /// The code `email`'s authenticator app shows now; a login's `mfa_setup` challenge
+    /// (`answer`) adds its secret to the app first.
+    pub async fn authenticator_code(&self, email: &str, answer: &Value) -> Result<String> {
+        if let Some(secret) = answer["totp"]["secret_code"].as_str() {
+            self.authenticator.lock().expect("the authenticator").insert(email.to_owned(), secret.to_owned());
+        }
+        let secret = self.authenticator.lock().expect("the authenticator").get(email).cloned();
+        Ok(totp_now(&secret.context("no authenticator app holds a secret of this account")?).await)
     }
 
     pub async fn token(&self, email: &str, password: &str) -> String {

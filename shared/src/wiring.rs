@@ -27,8 +27,8 @@ use crate::config::Config;
 use crate::domain::ids::UserId;
 use crate::http::routes::{self, Service};
 use crate::ports::{
-    CreateUserError, Email, EmailSender, IdentityProvider, LoginError, Refreshed, Store, TokenError, TokenVerifier,
-    Tokens, VerifiedToken,
+    CreateUserError, Email, EmailSender, IdentityProvider, LoginError, MfaError, Refreshed, SignIn, Store, TokenError,
+    TokenVerifier, Tokens, VerifiedToken,
 };
 
 type Build<T> = fn(&Config, &SdkConfig) -> Arc<T>;
@@ -200,8 +200,24 @@ impl IdentityProvider for Unwired {
         Err(self.error())
     }
 
-    async fn login(&self, _email: &str, _password: &SecretString) -> Result<Tokens, LoginError> {
+    async fn login(&self, _email: &str, _password: &SecretString) -> Result<SignIn, LoginError> {
         Err(LoginError::Unexpected(self.error()))
+    }
+
+    async fn answer_mfa(&self, _email: &str, _session: &SecretString, _code: &str) -> Result<Tokens, MfaError> {
+        Err(MfaError::Unexpected(self.error()))
+    }
+
+    async fn start_totp(&self, _access_token: &SecretString) -> Result<SecretString, MfaError> {
+        Err(MfaError::Unexpected(self.error()))
+    }
+
+    async fn enable_totp(&self, _email: &str, _access_token: &SecretString, _code: &str) -> Result<(), MfaError> {
+        Err(MfaError::Unexpected(self.error()))
+    }
+
+    async fn totp_enabled(&self, _email: &str) -> anyhow::Result<bool> {
+        Err(self.error())
     }
 
     async fn refresh(&self, _refresh_token: &str) -> Result<Refreshed, LoginError> {

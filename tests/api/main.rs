@@ -13,6 +13,7 @@ mod failures;
 mod faults;
 mod hardening;
 mod limits;
+mod mfa;
 mod partners;
 mod passwords;
 mod races;

@@ -4,7 +4,7 @@
  */
 import { type Actor, expect, test } from './fixtures';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, linkIn, PASSWORD, waitForEmail } from './stack';
-import { approve, fillSignUp, logIn, menu, pendingCount, type Person, setPasswordAndLogIn } from './steps';
+import { addToAuthenticator, approve, codeOf, fillSignUp, logIn, menu, pendingCount, type Person, setPasswordAndLogIn } from './steps';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -313,4 +313,46 @@ test('Every other screen: Reset Password, the Catalog (add, rename, retire), the
   await logIn(hank, customer.email, PASSWORD, 'Business Profile');
   await menu(hank, 'Audit Trail');
   await expect(hank.page.getByRole('row', { name: /Sign-up approved/ })).toBeVisible();
+});
+
+test('Two-step sign-in: the admin’s later login asks for the code, a wrong one is refused; a customer turns it on from Account', async ({ actor }) => {
+  // The admin enrolled at its first login (Story 1); now Login asks for the code.
+  const admin = await actor('admin');
+  await admin.show('Login', { open: () => admin.page.goto('/login'), heading: 'Login' });
+  await admin.page.getByLabel('Business email').fill(ADMIN_EMAIL);
+  await admin.page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await admin.show('Authentication Code', {
+    open: () => admin.page.getByRole('button', { name: 'Login' }).click(),
+    heading: 'Authentication Code',
+  });
+  const right = await codeOf(ADMIN_EMAIL);
+  await admin.page.getByLabel('Authentication code').fill(right === '000000' ? '111111' : '000000');
+  await admin.page.getByRole('button', { name: 'Verify' }).click();
+  await expect(admin.page.getByRole('alert')).toHaveText('The authentication code is incorrect.');
+  await admin.show('Authentication Code (wrong code)', { heading: 'Authentication Code' });
+  await admin.page.getByLabel('Authentication code').fill(await codeOf(ADMIN_EMAIL));
+  await admin.show('Pending Approvals', {
+    open: () => admin.page.getByRole('button', { name: 'Verify' }).click(),
+    heading: 'Pending Approvals',
+  });
+
+  // The customer turns two-step sign-in on in Account's Security section.
+  const hank = await actor('customer');
+  await logIn(hank, customer.email, PASSWORD, 'Business Profile');
+  await menu(hank, 'Account');
+  const security = hank.page.getByRole('region', { name: 'Security' });
+  await expect(security).toContainText('Two-step sign-in: Off');
+  await security.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+  await expect(security.getByRole('img', { name: /QR code/ })).toBeVisible();
+  await hank.show('Account (two-step sign-in setup)', { heading: 'Account' });
+  const key = (await security.getByText(/^Key:/).textContent())?.replace(/^Key:/, '') ?? '';
+  addToAuthenticator(customer.email, key);
+  await security.getByLabel('Authentication code').fill(await codeOf(customer.email));
+  await security.getByRole('button', { name: 'Turn on' }).click();
+  await expect(security).toContainText('Two-step sign-in: On');
+  await hank.show('Account (two-step sign-in on)', { heading: 'Account' });
+
+  // Its next login asks for the code.
+  const later = await actor('customer later');
+  await logIn(later, customer.email, PASSWORD, 'Business Profile');
 });

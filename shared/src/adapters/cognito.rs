@@ -8,7 +8,13 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::SdkError;
 use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
 use aws_sdk_cognitoidentityprovider::operation::admin_initiate_auth::AdminInitiateAuthError;
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, MessageActionType};
+use aws_sdk_cognitoidentityprovider::operation::admin_respond_to_auth_challenge::AdminRespondToAuthChallengeError;
+use aws_sdk_cognitoidentityprovider::operation::associate_software_token::AssociateSoftwareTokenError;
+use aws_sdk_cognitoidentityprovider::operation::verify_software_token::VerifySoftwareTokenError;
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType, MessageActionType,
+    SoftwareTokenMfaSettingsType, VerifySoftwareTokenResponseType,
+};
 use secrecy::{ExposeSecret as _, SecretString};
 
 use base64::Engine as _;
@@ -16,7 +22,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::domain::ids::UserId;
 use crate::domain::session::SessionId;
-use crate::ports::{CreateUserError, IdentityProvider, LoginError, Refreshed, Tokens};
+use crate::ports::{CreateUserError, IdentityProvider, LoginError, MfaError, Refreshed, SignIn, Tokens};
 
 /// The portal's user pool and app client.
 #[derive(Clone)]
@@ -49,6 +55,24 @@ fn login_of(access_token: &str) -> anyhow::Result<(UserId, SessionId)> {
     let session = SessionId::parse(&claims.origin_jti).context("The access token's origin_jti is not a session id")?;
     Ok((user_id, session))
 }
+
+/// The tokens of a completed login, and whose login they are.
+fn tokens_of(result: AuthenticationResultType) -> anyhow::Result<Tokens> {
+    let token = |t: Option<String>| t.map(SecretString::from).context("Cognito returned no token");
+    let access_token = token(result.access_token)?;
+    let (user_id, session) = login_of(access_token.expose_secret())?;
+    Ok(Tokens {
+        access_token,
+        id_token: token(result.id_token)?,
+        refresh_token: token(result.refresh_token)?,
+        expires_in: result.expires_in,
+        user_id,
+        session,
+    })
+}
+
+/// What the authenticator app is called in the user's Cognito settings.
+const DEVICE_NAME: &str = "Partner Portal";
 
 #[async_trait]
 impl IdentityProvider for Identity {
@@ -113,9 +137,9 @@ impl IdentityProvider for Identity {
         Ok(())
     }
 
-    /// Checks an email and password and returns the user's tokens.
+    /// Checks an email and password: the user's tokens, or Cognito's TOTP challenge.
     #[tracing::instrument(name = "Authenticate with Cognito", skip_all)]
-    async fn login(&self, email: &str, password: &SecretString) -> Result<Tokens, LoginError> {
+    async fn login(&self, email: &str, password: &SecretString) -> Result<SignIn, LoginError> {
         let out = self
             .client
             .admin_initiate_auth()
@@ -141,20 +165,122 @@ impl IdentityProvider for Identity {
             }
             Err(e) => return Err(LoginError::Unexpected(anyhow!(e).context("Failed to authenticate with Cognito"))),
         };
-        // A challenge (such as NEW_PASSWORD_REQUIRED) is not a session: the portal sets
-        // every password itself, so a user in a challenge state cannot log in.
-        let result = out.authentication_result.ok_or(LoginError::InvalidCredentials)?;
-        let token = |t: Option<String>| t.map(SecretString::from).context("Cognito returned no token");
-        let access_token = token(result.access_token)?;
-        let (user_id, session) = login_of(access_token.expose_secret())?;
-        Ok(Tokens {
-            access_token,
-            id_token: token(result.id_token)?,
-            refresh_token: token(result.refresh_token)?,
-            expires_in: result.expires_in,
-            user_id,
-            session,
-        })
+        if let Some(result) = out.authentication_result {
+            return Ok(SignIn::Tokens(tokens_of(result)?));
+        }
+        // TOTP is the pool's only second factor. Any other challenge (such as
+        // NEW_PASSWORD_REQUIRED) is not a session: the portal sets every password itself, so a
+        // user in such a state cannot log in.
+        match (out.challenge_name, out.session) {
+            (Some(ChallengeNameType::SoftwareTokenMfa), Some(session)) => {
+                Ok(SignIn::MfaCode { session: SecretString::from(session) })
+            }
+            _ => Err(LoginError::InvalidCredentials),
+        }
+    }
+
+    /// `AdminRespondToAuthChallenge` with the code.
+    #[tracing::instrument(name = "Answer Cognito's TOTP challenge", skip_all)]
+    async fn answer_mfa(&self, email: &str, session: &SecretString, code: &str) -> Result<Tokens, MfaError> {
+        let out = self
+            .client
+            .admin_respond_to_auth_challenge()
+            .user_pool_id(&self.pool_id)
+            .client_id(&self.client_id)
+            .challenge_name(ChallengeNameType::SoftwareTokenMfa)
+            .session(session.expose_secret())
+            .challenge_responses("USERNAME", email)
+            .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", code)
+            .send()
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                // A code already used once is refused as "expired": the person waits for the next.
+                AdminRespondToAuthChallengeError::CodeMismatchException(_)
+                | AdminRespondToAuthChallengeError::ExpiredCodeException(_) => return Err(MfaError::WrongCode),
+                // An expired or used session, or a user disabled meanwhile.
+                AdminRespondToAuthChallengeError::NotAuthorizedException(_)
+                | AdminRespondToAuthChallengeError::ResourceNotFoundException(_)
+                | AdminRespondToAuthChallengeError::UserNotFoundException(_) => return Err(MfaError::Expired),
+                _ => {
+                    return Err(anyhow!(SdkError::ServiceError(e))
+                        .context("Failed to answer Cognito's challenge")
+                        .into());
+                }
+            },
+            Err(e) => return Err(anyhow!(e).context("Failed to answer Cognito's challenge").into()),
+        };
+        let result = out.authentication_result.ok_or(MfaError::Expired)?;
+        Ok(tokens_of(result)?)
+    }
+
+    /// `AssociateSoftwareToken` with the user's access token (there is no Admin form; see
+    /// the user pool's firewall in `template.yaml`).
+    #[tracing::instrument(name = "Start a TOTP enrolment with Cognito", skip_all)]
+    async fn start_totp(&self, access_token: &SecretString) -> Result<SecretString, MfaError> {
+        let out = self.client.associate_software_token().access_token(access_token.expose_secret()).send().await;
+        match out {
+            Ok(out) => Ok(SecretString::from(out.secret_code.context("Cognito returned no TOTP secret")?)),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), AssociateSoftwareTokenError::NotAuthorizedException(_)) =>
+            {
+                Err(MfaError::Expired)
+            }
+            Err(e) => Err(anyhow!(e).context("Failed to start a TOTP enrolment").into()),
+        }
+    }
+
+    /// `VerifySoftwareToken` with the user's access token, then `AdminSetUserMFAPreference`
+    /// (TOTP enabled and preferred).
+    #[tracing::instrument(name = "Turn TOTP on in Cognito", skip_all)]
+    async fn enable_totp(&self, email: &str, access_token: &SecretString, code: &str) -> Result<(), MfaError> {
+        let out = self
+            .client
+            .verify_software_token()
+            .access_token(access_token.expose_secret())
+            .user_code(code)
+            .friendly_device_name(DEVICE_NAME)
+            .send()
+            .await;
+        match out {
+            Ok(out) if out.status == Some(VerifySoftwareTokenResponseType::Success) => {}
+            Ok(_) => return Err(MfaError::WrongCode),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                // Cognito answers a wrong code with either, depending on the account's state.
+                VerifySoftwareTokenError::CodeMismatchException(_)
+                | VerifySoftwareTokenError::EnableSoftwareTokenMfaException(_) => return Err(MfaError::WrongCode),
+                VerifySoftwareTokenError::NotAuthorizedException(_)
+                | VerifySoftwareTokenError::ResourceNotFoundException(_)
+                | VerifySoftwareTokenError::SoftwareTokenMfaNotFoundException(_) => return Err(MfaError::Expired),
+                _ => return Err(anyhow!(SdkError::ServiceError(e)).context("Failed to check a TOTP code").into()),
+            },
+            Err(e) => return Err(anyhow!(e).context("Failed to check a TOTP code").into()),
+        }
+        let settings = SoftwareTokenMfaSettingsType::builder().enabled(true).preferred_mfa(true).build();
+        self.client
+            .admin_set_user_mfa_preference()
+            .user_pool_id(&self.pool_id)
+            .username(email)
+            .software_token_mfa_settings(settings)
+            .send()
+            .await
+            .context("Failed to turn TOTP on in Cognito")?;
+        Ok(())
+    }
+
+    /// `AdminGetUser`: whether TOTP is among the user's MFA settings.
+    #[tracing::instrument(name = "Read a user's MFA settings in Cognito", skip_all)]
+    async fn totp_enabled(&self, email: &str) -> anyhow::Result<bool> {
+        let user = self
+            .client
+            .admin_get_user()
+            .user_pool_id(&self.pool_id)
+            .username(email)
+            .send()
+            .await
+            .context("Failed to read the Cognito user")?;
+        Ok(user.user_mfa_setting_list.unwrap_or_default().iter().any(|m| m == "SOFTWARE_TOKEN_MFA"))
     }
 
     /// Exchanges a refresh token for a new access token (the refresh token stays the same).

@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod dashboard_products;
 pub mod dead_letters;
 pub mod login;
+pub mod mfa;
 pub mod outbox;
 pub mod partners;
 pub mod passwords;
@@ -114,6 +115,12 @@ pub enum AppError {
     Unauthenticated,
     #[error("the email address or password is incorrect")]
     InvalidCredentials,
+    /// The second step of a login with a code that is not the authenticator app's.
+    #[error("the authentication code is incorrect")]
+    WrongMfaCode,
+    /// The second step of a login with an unknown, used or expired challenge.
+    #[error("this sign-in attempt has expired or was already used; please log in again")]
+    ChallengeEnded,
     /// A refresh or logout without a live session: never logged in, expired, logged out,
     /// or ended by a password reset or a lock.
     #[error("your session has ended; please log in again")]

@@ -5,6 +5,7 @@ pub mod email;
 pub mod fields;
 pub mod ids;
 pub mod limits;
+pub mod mfa;
 pub mod password;
 pub mod profile;
 pub mod records;

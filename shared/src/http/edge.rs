@@ -157,9 +157,12 @@ impl AppError {
         match self {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) | Self::Link(LinkProblem::Unknown) => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated | Self::InvalidCredentials | Self::ImpersonationInvalid | Self::SessionEnded => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::Unauthenticated
+            | Self::InvalidCredentials
+            | Self::WrongMfaCode
+            | Self::ChallengeEnded
+            | Self::ImpersonationInvalid
+            | Self::SessionEnded => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -175,6 +178,8 @@ impl AppError {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthenticated => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::WrongMfaCode => "mfa_code_incorrect",
+            Self::ChallengeEnded => "challenge_ended",
             Self::SessionEnded => "session_ended",
             Self::ImpersonationInvalid => "impersonation_invalid",
             Self::Forbidden => "forbidden",

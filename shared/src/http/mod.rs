@@ -34,6 +34,8 @@ pub async fn dispatch(function: &str, app: &App, req: Request) -> Answer {
         "health" => onboarding::health(req).await,
         "sign-up" => onboarding::sign_up(app, req).await,
         "login" => sessions::login(app, req).await,
+        "login-mfa" => sessions::login_mfa(app, req).await,
+        "account-mfa" => sessions::account_mfa(app, req).await,
         "refresh-session" => sessions::refresh_session(app, req).await,
         "logout" => sessions::logout(app, req).await,
         "forgot-password" => onboarding::forgot_password(app, req).await,

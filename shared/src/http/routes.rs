@@ -44,6 +44,8 @@ pub const ROUTES: &[Route] = &[
     route("signUpPage", "GET", "/signup", "sign-up", Public),
     route("signUp", "POST", "/signup", "sign-up", Public),
     route("login", "POST", "/auth/login", "login", Public),
+    // Two-step sign-in (issue 10, item 14): the login's second step, and TOTP on an account.
+    route("loginMfa", "POST", "/auth/login/mfa", "login-mfa", Public),
     route("forgotPassword", "POST", "/auth/forgot-password", "forgot-password", Public),
     route("setPasswordPage", "GET", "/auth/set-password", "set-password", Public),
     route("setPassword", "POST", "/auth/set-password", "set-password", Public),
@@ -102,6 +104,9 @@ pub const ROUTES: &[Route] = &[
     route("listBusinesses", "GET", "/admin/businesses", "list-businesses", SignedIn),
     route("getBusiness", "GET", "/admin/businesses/{business_id}", "get-business", SignedIn),
     route("getCustomer", "GET", "/partner/customers/{business_id}", "get-customer", SignedIn),
+    route("getAccountMfa", "GET", "/account/mfa", "account-mfa", SignedIn),
+    route("startMfaSetup", "POST", "/account/mfa/setup", "account-mfa", SignedIn),
+    route("enableMfa", "PUT", "/account/mfa", "account-mfa", SignedIn),
 ];
 
 /// Functions that also have a Lambda function URL, because email links land on them.
@@ -143,6 +148,8 @@ pub const FUNCTIONS: &[(&str, &[Service])] = &[
     ("health", &[]),
     ("sign-up", &[Table]),
     ("login", &[Table, Identity]),
+    ("login-mfa", &[Table, Identity]),
+    ("account-mfa", &[Table, Identity, Tokens]),
     ("refresh-session", &[Table, Identity, Tokens]),
     ("logout", &[Table, Identity, Tokens]),
     ("forgot-password", &[Table]),

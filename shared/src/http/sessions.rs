@@ -14,13 +14,17 @@ use lambda_http::http::{HeaderValue, StatusCode};
 use secrecy::ExposeSecret as _;
 use serde::{Deserialize, Serialize};
 
-use super::edge::{Answer, Outcome, Reply, bearer, client_ip, error_response, json_response, read_body, respond};
-use crate::app::login::{LoginForm, Session, login as log_in};
+use super::edge::{
+    Answer, Outcome, Reply, bearer, caller, client_ip, error_response, json_response, read_body, respond,
+};
+use crate::app::login::{Challenge, LoginForm, LoginStep, Session, TotpSetup, login as log_in};
+use crate::app::mfa::{self, EnableForm, MfaForm};
 use crate::app::session::{self, SessionUser};
 use crate::app::{App, AppError};
 use crate::domain::account::Role;
 use crate::domain::fields::FieldErrors;
 use crate::domain::ids::BusinessId;
+use crate::domain::mfa::ChallengeKind;
 use crate::domain::session::{RefreshToken, SESSION_LIFETIME};
 use crate::ports::Tokens;
 
@@ -36,8 +40,86 @@ pub async fn login(app: &App, req: Request) -> Answer {
     respond("login", &req, async {
         let form: LoginForm = read_body(&req)?;
         let mode = session_mode(&req)?;
-        let session = log_in(app, form, &client_ip(&req)).await?;
+        match log_in(app, form, &client_ip(&req)).await? {
+            LoginStep::Session(session) => login_answer(app, &req, *session, mode),
+            LoginStep::Challenge(challenge) => Ok(json_response(StatusCode::OK, &ChallengeBody::from(&challenge))),
+        }
+    })
+    .await
+}
+
+/// The second step of a login: the challenge and the code. Answers as a login does.
+pub async fn login_mfa(app: &App, req: Request) -> Answer {
+    respond("login-mfa", &req, async {
+        let form: MfaForm = read_body(&req)?;
+        let mode = session_mode(&req)?;
+        let session = mfa::complete_login(app, form, &client_ip(&req)).await?;
         login_answer(app, &req, session, mode)
+    })
+    .await
+}
+
+/// A login's answer when it needs a second step: no tokens.
+#[derive(Serialize)]
+struct ChallengeBody<'a> {
+    challenge: ChallengeKind,
+    challenge_session: &'a str,
+    expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    totp: Option<TotpSetupBody<'a>>,
+}
+
+impl<'a> From<&'a Challenge> for ChallengeBody<'a> {
+    fn from(c: &'a Challenge) -> Self {
+        Self {
+            challenge: c.kind,
+            challenge_session: c.token.expose(),
+            expires_in: c.expires_in,
+            totp: c.setup.as_ref().map(TotpSetupBody::from),
+        }
+    }
+}
+
+/// A TOTP secret to enrol: the key and its `otpauth://` address.
+#[derive(Serialize)]
+struct TotpSetupBody<'a> {
+    secret_code: &'a str,
+    otpauth_uri: &'a str,
+}
+
+impl<'a> From<&'a TotpSetup> for TotpSetupBody<'a> {
+    fn from(s: &'a TotpSetup) -> Self {
+        Self { secret_code: s.secret.expose_secret(), otpauth_uri: &s.uri }
+    }
+}
+
+/// Whether two-step sign-in is on.
+#[derive(Serialize)]
+struct TotpStatusBody {
+    totp_enabled: bool,
+}
+
+/// The signed-in account's two-step sign-in: its state (GET), a new secret to enrol
+/// (POST `/account/mfa/setup`), and the enrolment's code that turns it on (PUT).
+pub async fn account_mfa(app: &App, req: Request) -> Answer {
+    respond("account-mfa", &req, async {
+        let caller = caller(app, &req).await?;
+        let token = bearer(&req).unwrap_or_default();
+        match (req.method().as_str(), req.uri().path().ends_with("/setup")) {
+            ("POST", true) => {
+                let setup = mfa::start_enrolment(app, &caller, token).await?;
+                Ok(json_response(StatusCode::OK, &TotpSetupBody::from(&setup)))
+            }
+            ("PUT", false) => {
+                let form: EnableForm = read_body(&req)?;
+                mfa::enable(app, &caller, token, form).await?;
+                Ok(json_response(StatusCode::OK, &TotpStatusBody { totp_enabled: true }))
+            }
+            _ => {
+                let totp_enabled = mfa::totp_status(app, &caller).await?;
+                Ok(json_response(StatusCode::OK, &TotpStatusBody { totp_enabled }))
+            }
+        }
     })
     .await
 }

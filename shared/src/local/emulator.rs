@@ -50,6 +50,9 @@ impl Moto {
         command
             .arg(launcher())
             .args(["127.0.0.1", &port.to_string()])
+            // Without it the emulator accepts any TOTP code; with it, it checks codes
+            // (RFC 6238) against the one secret it gives every user.
+            .env("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());

@@ -173,6 +173,7 @@ async fn create_user_pool(
             "RequireNumbers": flag("RequireNumbers"),
             "RequireSymbols": flag("RequireSymbols"),
         }},
+        "MfaConfiguration": pool.get("MfaConfiguration").and_then(Value::as_str).unwrap_or("OFF"),
     });
     let created: serde_json::Value = reqwest::Client::new()
         .post(endpoint)

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 
 use super::{Listing, WriteError};
 use crate::domain::ids::{BusinessId, UserId};
+use crate::domain::mfa::{ChallengeKey, LoginChallenge};
 use crate::domain::profile::BusinessProfile;
 use crate::domain::records::Business;
 use crate::domain::session::{LoginSession, SessionId, SessionKey, StoredSession};
@@ -22,19 +23,28 @@ pub trait BusinessDirectory: Send + Sync {
 }
 
 /// Logins: one record by the login's session id (what every signed-in request checks) and
-/// one by the hash of its refresh token (what refresh and logout find it by).
+/// one by the hash of its refresh token (what refresh and logout find it by); and logins
+/// waiting for their second step (a TOTP code), by the hash of their challenge token.
 #[async_trait]
 pub trait Sessions: Send + Sync {
     /// Records a login under both keys, only while its user is active and its sessions were
     /// not ended at or after `login.auth_started_ms` (`SessionsEnded`). `Duplicate` if a
-    /// record with either key exists.
+    /// record with either key exists. A login that completes a challenge deletes it in the
+    /// same write, only if it is still there (`ChallengeUsed`): a challenge opens one login.
     async fn start_login(
         &self,
         id: &SessionId,
         login: &LoginSession,
         refresh: &SessionKey,
         session: &StoredSession,
+        challenge: Option<&ChallengeKey>,
     ) -> Result<(), WriteError>;
+
+    /// Stores a login waiting for its second step. `Duplicate` if the key exists.
+    async fn start_challenge(&self, key: &ChallengeKey, challenge: &LoginChallenge) -> Result<(), WriteError>;
+
+    /// A login challenge as stored, expired or not: the caller checks.
+    async fn get_challenge(&self, key: &ChallengeKey) -> anyhow::Result<Option<LoginChallenge>>;
 
     /// A refresh-token session as stored, ended or expired or not: the caller checks.
     async fn get_session(&self, key: &SessionKey) -> anyhow::Result<Option<StoredSession>>;

@@ -39,6 +39,28 @@ pub enum LoginError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// What a right password leads to.
+#[derive(Debug)]
+pub enum SignIn {
+    /// The user has no second factor: the login's tokens.
+    Tokens(Tokens),
+    /// The user has TOTP on: the provider's challenge session, to answer with a code.
+    MfaCode { session: SecretString },
+}
+
+/// Why a TOTP code was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum MfaError {
+    /// Not the code of the user's authenticator app now.
+    #[error("the authentication code is incorrect")]
+    WrongCode,
+    /// The provider's challenge session (or access token) no longer works: start again.
+    #[error("the sign-in attempt has expired")]
+    Expired,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
 /// Why a user was not created.
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
@@ -63,8 +85,32 @@ pub trait IdentityProvider: Send + Sync {
     /// Sets a user's password (permanent: no change is forced at the next login).
     async fn set_password(&self, email: &str, password: &str) -> anyhow::Result<()>;
 
-    /// Checks an email and password and returns the user's tokens.
-    async fn login(&self, email: &str, password: &SecretString) -> Result<Tokens, LoginError>;
+    /// Checks an email and password: the user's tokens, or the code its TOTP asks for.
+    async fn login(&self, email: &str, password: &SecretString) -> Result<SignIn, LoginError>;
+
+    /// Answers a login's TOTP challenge (`session` from [`SignIn::MfaCode`]) with a code.
+    ///
+    /// # Errors
+    /// [`MfaError::WrongCode`] for a wrong code; [`MfaError::Expired`] when the session no
+    /// longer works.
+    async fn answer_mfa(&self, email: &str, session: &SecretString, code: &str) -> Result<Tokens, MfaError>;
+
+    /// Starts enrolling an authenticator app for the user of `access_token`: a new TOTP
+    /// secret (base32), not in use until [`Self::enable_totp`] checks a code of it.
+    ///
+    /// # Errors
+    /// [`MfaError::Expired`] when the access token no longer works.
+    async fn start_totp(&self, access_token: &SecretString) -> Result<SecretString, MfaError>;
+
+    /// Checks a code of the secret [`Self::start_totp`] gave, then turns TOTP on (and
+    /// preferred) for the user `email`: every later login asks for a code.
+    ///
+    /// # Errors
+    /// [`MfaError::WrongCode`] for a wrong code; [`MfaError::Expired`] as above.
+    async fn enable_totp(&self, email: &str, access_token: &SecretString, code: &str) -> Result<(), MfaError>;
+
+    /// Whether the user `email` has TOTP on.
+    async fn totp_enabled(&self, email: &str) -> anyhow::Result<bool>;
 
     /// Exchanges a refresh token for a new access token (the refresh token stays the same).
     ///

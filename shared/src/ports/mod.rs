@@ -19,7 +19,7 @@ pub mod store;
 
 pub use access_tokens::{TokenError, TokenVerifier, VerifiedToken};
 pub use console::{BusinessDirectory, Sessions};
-pub use identity::{CreateUserError, IdentityProvider, LoginError, Refreshed, Tokens};
+pub use identity::{CreateUserError, IdentityProvider, LoginError, MfaError, Refreshed, SignIn, Tokens};
 pub use mail::{Email, EmailSender};
 pub use store::{
     Accounts, ActiveBusinesses, Admins, AuditTrail, Catalog, CustomerProducts, Found, HealthChecks, Impersonations,
@@ -111,6 +111,9 @@ pub enum Conflict {
     /// it was stored meanwhile.
     #[error("the user's status changed meanwhile")]
     StatusChanged,
+    /// The login challenge was used (or is gone).
+    #[error("the sign-in attempt was used or has expired")]
+    ChallengeUsed,
     /// The partner and the customer are not linked.
     #[error("the businesses are not linked")]
     NotLinked,

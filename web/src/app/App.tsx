@@ -9,6 +9,7 @@
  */
 import { BrowserRouter, Route, Routes } from 'react-router';
 
+import AccountPage from '../account/AccountPage';
 import ApprovalsPage from '../approvals/ApprovalsPage';
 import AuditPage from '../audit/AuditPage';
 import ForgotPasswordPage from '../auth/ForgotPasswordPage';
@@ -78,6 +79,7 @@ export function App() {
             }
           />
           <Route path="audit-trail" element={<Only roles={['customer', 'partner']}><AuditPage scope="own" /></Only>} />
+          <Route path="account" element={<Only roles={['customer', 'partner']}><AccountPage /></Only>} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

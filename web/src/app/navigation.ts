@@ -14,6 +14,7 @@ export function navigationFor(role: Role, acting: boolean): NavItem[] {
       { to: '/product-requests', label: 'Product Requests' },
       { to: '/health-checks', label: 'Health Checks' },
       { to: '/audit-trail', label: 'Audit Trail' },
+      ...(acting ? [] : [{ to: '/account', label: 'Account' }]),
     ];
   }
   if (role === 'partner') {
@@ -24,6 +25,7 @@ export function navigationFor(role: Role, acting: boolean): NavItem[] {
       { to: '/product-requests', label: 'Zscaler Products Request' },
       { to: '/health-checks', label: 'Health Checks' },
       { to: '/audit-trail', label: 'Audit Trail' },
+      { to: '/account', label: 'Account' },
     ];
   }
   return [

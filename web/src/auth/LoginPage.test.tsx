@@ -10,11 +10,15 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-async function renderLogin(login: (body: Record<string, string>) => Response) {
+async function renderLogin(
+  login: (body: Record<string, string>) => Response,
+  secondStep: (body: Record<string, string>) => Response = () => json(404, {}),
+) {
   const base = vi.fn(async (request: Request) => {
     const path = new URL(request.url).pathname;
     if (path === '/api/auth/refresh') return json(401, { error: 'session_ended' });
     if (path === '/api/auth/login') return login((await request.json()) as Record<string, string>);
+    if (path === '/api/auth/login/mfa') return secondStep((await request.json()) as Record<string, string>);
     return json(404, {});
   });
   const portal = createPortal({ apiBase: '/api' }, sessionStorage, base);
@@ -72,5 +76,46 @@ describe('the Login form', () => {
     expect(await screen.findByRole('heading', { name: 'Business Profile' })).toBeInTheDocument();
     const login = base.mock.calls.map((c) => c[0] as Request).find((r) => r.url.endsWith('/auth/login'));
     expect(login).toBeDefined();
+  });
+
+  it('asks for the authentication code of an account with two-step sign-in, and says when it is wrong', async () => {
+    const codes: string[] = [];
+    await renderLogin(
+      () => json(200, { challenge: 'mfa_code', challenge_session: 'c'.repeat(43), expires_in: 300 }),
+      (body) => {
+        codes.push(body.code ?? '');
+        return json(401, { error: 'mfa_code_incorrect', message: 'The authentication code is incorrect.' });
+      },
+    );
+
+    await userEvent.type(screen.getByLabelText(/Business email/), 'hank@globex-corp.com');
+    await userEvent.type(screen.getByLabelText(/Password/), 'velvet trombone harbour');
+    await userEvent.click(screen.getByRole('button', { name: 'Login' }));
+    expect(await screen.findByRole('heading', { name: 'Authentication Code' })).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText(/Authentication code/), '123456');
+    await userEvent.click(screen.getByRole('button', { name: 'Verify' }));
+
+    expect(await screen.findByRole('alert')).toHaveTextContent('The authentication code is incorrect.');
+    expect(codes).toEqual(['123456']);
+  });
+
+  it('shows an admin without an authenticator app the key to enrol', async () => {
+    await renderLogin(() =>
+      json(200, {
+        challenge: 'mfa_setup',
+        challenge_session: 'c'.repeat(43),
+        expires_in: 300,
+        totp: { secret_code: 'JBSWY3DPEHPK3PXP', otpauth_uri: 'otpauth://totp/Partner%20Portal:ops%40portal.example?secret=JBSWY3DPEHPK3PXP' },
+      }),
+    );
+
+    await userEvent.type(screen.getByLabelText(/Business email/), 'ops@portal.example');
+    await userEvent.type(screen.getByLabelText(/Password/), 'velvet trombone harbour');
+    await userEvent.click(screen.getByRole('button', { name: 'Login' }));
+
+    expect(await screen.findByRole('heading', { name: 'Set Up Two-Step Sign-In' })).toBeInTheDocument();
+    expect(screen.getByText('JBSW Y3DP EHPK 3PXP')).toBeInTheDocument();
+    expect(await screen.findByRole('img', { name: /QR code/ })).toBeInTheDocument();
+    expect(screen.getByLabelText(/Authentication code/)).toBeInTheDocument();
   });
 });

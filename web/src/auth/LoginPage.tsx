@@ -4,7 +4,8 @@ import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { useActing, usePortal, useSession } from '../app/portal';
 import { FormError, TextField } from '../components/Field';
 import { textOf, useFormErrors } from '../components/useForm';
-import { landingPath } from './session';
+import { type LoginChallenge, type SessionUser, landingPath } from './session';
+import { TwoStep } from './TwoStep';
 
 /** Where a signed-out visitor was going, so Login can take them there afterwards. */
 export interface FromState {
@@ -36,6 +37,7 @@ export default function LoginPage() {
   const from = (location.state as FromState | null)?.from;
   const form = useFormErrors([]);
   const [busy, setBusy] = useState(false);
+  const [challenge, setChallenge] = useState<LoginChallenge | null>(null);
 
   if (state.status === 'signed-in' && !busy) {
     return <Navigate to={from ?? landingPath(state.user, acting !== null)} replace />;
@@ -47,13 +49,26 @@ export default function LoginPage() {
     form.reset();
     setBusy(true);
     try {
-      const user = await session.login(textOf(data, 'email') ?? '', (data.get('password') as string | null) ?? '');
-      void navigate(from ?? landingPath(user, acting !== null), { replace: true });
+      const outcome = await session.login(textOf(data, 'email') ?? '', (data.get('password') as string | null) ?? '');
+      if (outcome.kind === 'challenge') setChallenge(outcome.challenge);
+      else open(outcome.user);
     } catch (error) {
       form.fail(error);
     } finally {
       setBusy(false);
     }
+  }
+
+  function open(user: SessionUser) {
+    void navigate(from ?? landingPath(user, acting !== null), { replace: true });
+  }
+
+  if (challenge) {
+    return (
+      <AuthFrame title={challenge.challenge === 'mfa_setup' ? 'Set Up Two-Step Sign-In' : 'Authentication Code'}>
+        <TwoStep challenge={challenge} onSignedIn={open} onRestart={() => setChallenge(null)} />
+      </AuthFrame>
+    );
   }
 
   const notice = state.status === 'signed-out' ? state.notice : null;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { createPortal } from '../app/portal';
-import { EXPIRED_NOTICE, landingPath, LOGGED_OUT_NOTICE, type SessionUser } from './session';
+import { EXPIRED_NOTICE, landingPath, LOGGED_OUT_NOTICE, type LoginChallenge, type SessionUser } from './session';
 
 const USER: SessionUser = {
   user_id: 'u-1',
@@ -45,14 +45,32 @@ describe('the session', () => {
     const { base, requests } = fakeApi({ 'POST /auth/login': () => json(200, session('access-1')) });
     const portal = createPortal({ apiBase: '/api' }, sessionStorage, base);
 
-    const user = await portal.session.login('hank@globex-corp.com', 'velvet trombone harbour');
+    const outcome = await portal.session.login('hank@globex-corp.com', 'velvet trombone harbour');
 
-    expect(user.business_name).toBe('Globex');
+    expect(outcome).toEqual({ kind: 'signed-in', user: USER });
     expect(await requests[0]!.json()).toEqual({ email: 'hank@globex-corp.com', password: 'velvet trombone harbour', session: 'cookie' });
     expect(portal.session.getState()).toEqual({ status: 'signed-in', user: USER });
     expect(portal.session.token()).toBe('access-1');
     expect(localStorage.length + sessionStorage.length).toBe(0);
     expect(document.cookie).toBe('');
+  });
+
+  it('answers a login challenge without signing in, then signs in with the code', async () => {
+    const challenge: LoginChallenge = { challenge: 'mfa_code', challenge_session: 'c'.repeat(43), expires_in: 300 };
+    const { base, requests } = fakeApi({
+      'POST /auth/login': () => json(200, challenge),
+      'POST /auth/login/mfa': () => json(200, session('access-3')),
+    });
+    const portal = createPortal({ apiBase: '/api' }, sessionStorage, base);
+
+    const outcome = await portal.session.login('hank@globex-corp.com', 'velvet trombone harbour');
+    expect(outcome).toEqual({ kind: 'challenge', challenge });
+    expect(portal.session.token()).toBeNull();
+    const user = await portal.session.completeLogin(challenge, '123456');
+
+    expect(user).toEqual(USER);
+    expect(await requests[1]!.json()).toEqual({ challenge_session: 'c'.repeat(43), code: '123456', session: 'cookie' });
+    expect(portal.session.token()).toBe('access-3');
   });
 
   it('restores a session on load with one refresh, or shows Login without a notice', async () => {

@@ -14,6 +14,11 @@ import type { components } from '../api/schema';
 
 export type SessionUser = components['schemas']['SessionUser'];
 export type SessionAnswer = components['schemas']['SessionResponse'];
+export type LoginChallenge = components['schemas']['LoginChallenge'];
+
+/** What a right password leads to: a session, or a second step (a code, or an admin's
+ * enrolment of an authenticator app). */
+export type LoginOutcome = { kind: 'signed-in'; user: SessionUser } | { kind: 'challenge'; challenge: LoginChallenge };
 export type Role = SessionUser['role'];
 
 export type SessionState =
@@ -99,10 +104,25 @@ export class SessionStore {
     if (!ok && this.state.status === 'restoring') this.signedOut(null);
   }
 
-  /** Logs in with the cookie session; the API's error (wrong pair, rate limit) is thrown. */
-  async login(email: string, password: string): Promise<SessionUser> {
+  /**
+   * Logs in with the cookie session, or answers the second step the account needs; the
+   * API's error (wrong pair, rate limit) is thrown.
+   */
+  async login(email: string, password: string): Promise<LoginOutcome> {
     const answer = await call(
       this.client().POST('/auth/login', { body: { email, password, session: 'cookie' } }),
+    );
+    if ('challenge' in answer) return { kind: 'challenge', challenge: answer };
+    this.signedIn(answer);
+    return { kind: 'signed-in', user: answer.user };
+  }
+
+  /** The second step of a login: the authenticator app's code for its challenge. */
+  async completeLogin(challenge: LoginChallenge, code: string): Promise<SessionUser> {
+    const answer = await call(
+      this.client().POST('/auth/login/mfa', {
+        body: { challenge_session: challenge.challenge_session, code, session: 'cookie' },
+      }),
     );
     this.signedIn(answer);
     return answer.user;

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::attrs::{Item, s, time_text};
 use crate::domain::catalog::{HealthCheckKind, ProductId, Quote, QuoteId};
 use crate::domain::ids::{BusinessId, InvitationId, OutboxId, RequestId, UserId};
+use crate::domain::mfa::ChallengeKey;
 use crate::domain::profile::directory_name;
 use crate::domain::records::{AuditEvent, RequestStatus, SignUpRequest};
 use crate::domain::session::{SessionId, SessionKey};
@@ -219,4 +220,9 @@ pub(super) fn session(key: &SessionKey) -> Key {
 /// A login, by its Cognito session id (`origin_jti`).
 pub(super) fn login(id: &SessionId) -> Key {
     Key::new(format!("LOGIN#{id}"), "LOGIN")
+}
+
+/// A login waiting for its TOTP code (or enrolment), by the hash of its challenge token.
+pub(super) fn challenge(key: &ChallengeKey) -> Key {
+    Key::new(format!("CHALLENGE#{}", key.as_ref()), "CHALLENGE")
 }

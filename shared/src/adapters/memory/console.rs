@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use super::state::{MemoryStore, check, page};
 use crate::domain::account::UserStatus;
 use crate::domain::ids::{BusinessId, UserId};
+use crate::domain::mfa::{ChallengeKey, LoginChallenge};
 use crate::domain::profile::{BusinessProfile, directory_name};
 use crate::domain::records::Business;
 use crate::domain::session::{LoginSession, SessionId, SessionKey, StoredSession};
@@ -40,6 +41,7 @@ impl Sessions for MemoryStore {
         login: &LoginSession,
         refresh: &SessionKey,
         session: &StoredSession,
+        challenge: Option<&ChallengeKey>,
     ) -> Result<(), WriteError> {
         let mut s = self.state().await;
         let admitted = s.users.get(&login.user_id).is_some_and(|user| {
@@ -48,13 +50,31 @@ impl Sessions for MemoryStore {
         let outcome = check([
             (s.logins.contains_key(id) || s.sessions.contains_key(refresh), Conflict::Duplicate),
             (!admitted, Conflict::SessionsEnded),
+            (challenge.is_some_and(|key| !s.challenges.contains_key(key)), Conflict::ChallengeUsed),
         ]);
         if outcome.is_ok() {
+            if let Some(key) = challenge {
+                s.challenges.remove(key);
+            }
             s.logins.insert(id.clone(), login.clone());
             s.sessions.insert(refresh.clone(), session.clone());
         }
         self.record("start_login", &outcome);
         outcome
+    }
+
+    async fn start_challenge(&self, key: &ChallengeKey, challenge: &LoginChallenge) -> Result<(), WriteError> {
+        let mut s = self.state().await;
+        let outcome = check([(s.challenges.contains_key(key), Conflict::Duplicate)]);
+        if outcome.is_ok() {
+            s.challenges.insert(key.clone(), challenge.clone());
+        }
+        self.record("start_challenge", &outcome);
+        outcome
+    }
+
+    async fn get_challenge(&self, key: &ChallengeKey) -> anyhow::Result<Option<LoginChallenge>> {
+        Ok(self.state().await.challenges.get(key).cloned())
     }
 
     async fn get_session(&self, key: &SessionKey) -> anyhow::Result<Option<StoredSession>> {

@@ -12,6 +12,7 @@ use super::Journal;
 use crate::domain::catalog::{HealthCheck, Product, ProductId, ProductState, Quote};
 use crate::domain::ids::{BusinessId, InvitationId, OutboxId, RequestId, UserId};
 use crate::domain::limits::Hit;
+use crate::domain::mfa::{ChallengeKey, LoginChallenge};
 use crate::domain::profile::{ActiveBusiness, BusinessProfile};
 use crate::domain::records::{
     AuditEvent, Business, EmailOwner, Impersonation, Invitation, OutboxMessage, PartnerLink, SignUpRequest,
@@ -83,6 +84,7 @@ pub(super) struct State {
     pub impersonations: HashMap<TokenHash, Impersonation>,
     pub sessions: HashMap<SessionKey, StoredSession>,
     pub logins: HashMap<SessionId, LoginSession>,
+    pub challenges: HashMap<ChallengeKey, LoginChallenge>,
 }
 
 impl State {

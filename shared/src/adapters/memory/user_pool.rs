@@ -10,9 +10,11 @@ use secrecy::{ExposeSecret as _, SecretString};
 
 use super::{Journal, step};
 use crate::domain::ids::UserId;
+use crate::domain::mfa::totp_at;
 use crate::domain::session::SessionId;
 use crate::ports::{
-    CreateUserError, IdentityProvider, LoginError, Refreshed, TokenError, TokenVerifier, Tokens, VerifiedToken,
+    CreateUserError, IdentityProvider, LoginError, MfaError, Refreshed, SignIn, TokenError, TokenVerifier, Tokens,
+    VerifiedToken,
 };
 
 /// A user of the pool, as a test sees it.
@@ -23,6 +25,10 @@ pub struct PoolUser {
     pub enabled: bool,
     /// How many times every session of the user was ended.
     pub sign_outs: u32,
+    /// The TOTP secret in use (TOTP is on), if any.
+    pub totp: Option<String>,
+    /// A TOTP secret being enrolled: in use once a code of it is checked.
+    pub pending_totp: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -34,6 +40,8 @@ pub struct FakeUserPool {
     /// Refresh token → its user's email, how many global sign-outs it had seen, and its
     /// login's session id.
     refresh_tokens: Mutex<HashMap<String, (String, u32, SessionId)>>,
+    /// TOTP challenge sessions → their user's email (used once).
+    mfa_sessions: Mutex<HashMap<String, String>>,
     journal: Journal,
 }
 
@@ -72,6 +80,51 @@ impl FakeUserPool {
         token
     }
 
+    /// The code the authenticator app of `email` shows now (RFC 6238 over its TOTP secret,
+    /// or the one being enrolled).
+    pub fn current_code(&self, email: &str) -> Option<String> {
+        let user = self.user(email)?;
+        let secret = user.pending_totp.or(user.totp)?;
+        let now = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).ok()?;
+        totp_at(&secret, now)
+    }
+
+    fn code_is_current(secret: &str, code: &str) -> bool {
+        let now = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or_default();
+        totp_at(secret, now).as_deref() == Some(code)
+    }
+
+    /// The tokens of a new login of `email`.
+    fn issue(&self, email: &str, user: &PoolUser) -> Tokens {
+        let session = SessionId::parse(&uuid::Uuid::new_v4().to_string()).expect("a UUID is a session id");
+        let access = self.access_token(&user.user_id, Some(&session));
+        let refresh = format!("refresh-{}", uuid::Uuid::new_v4().simple());
+        self.refresh_tokens
+            .lock()
+            .expect("the pool's lock")
+            .insert(refresh.clone(), (email.to_owned(), user.sign_outs, session.clone()));
+        Tokens {
+            access_token: SecretString::from(access),
+            id_token: SecretString::from("id-token"),
+            refresh_token: SecretString::from(refresh),
+            expires_in: 3600,
+            user_id: user.user_id.clone(),
+            session,
+        }
+    }
+
+    /// The email of the user an access token was issued to.
+    fn holder(&self, access_token: &SecretString) -> Result<String, MfaError> {
+        let verified = self.issued.lock().expect("the pool's lock").get(access_token.expose_secret()).cloned();
+        let verified = verified.ok_or(MfaError::Expired)?;
+        let users = self.users.lock().expect("the pool's lock");
+        users
+            .iter()
+            .find(|(_, u)| u.user_id == verified.user_id)
+            .map(|(email, _)| email.clone())
+            .ok_or(MfaError::Expired)
+    }
+
     /// Journals the call, then fails it if it is to fail.
     async fn call(&self, operation: &'static str, detail: &str) -> anyhow::Result<()> {
         step().await;
@@ -105,6 +158,8 @@ impl IdentityProvider for FakeUserPool {
             password: None,
             enabled: true,
             sign_outs: 0,
+            totp: None,
+            pending_totp: None,
         });
         Ok(user.user_id.clone())
     }
@@ -114,25 +169,61 @@ impl IdentityProvider for FakeUserPool {
         self.with_user(email, |user| user.password = Some(password.to_owned()))
     }
 
-    async fn login(&self, email: &str, password: &SecretString) -> Result<Tokens, LoginError> {
+    async fn login(&self, email: &str, password: &SecretString) -> Result<SignIn, LoginError> {
         self.call("login", "").await?;
         let user = self.user(email).filter(|u| u.enabled && u.password.as_deref() == Some(password.expose_secret()));
         let user = user.ok_or(LoginError::InvalidCredentials)?;
-        let session = SessionId::parse(&uuid::Uuid::new_v4().to_string()).expect("a UUID is a session id");
-        let access = self.access_token(&user.user_id, Some(&session));
-        let refresh = format!("refresh-{}", uuid::Uuid::new_v4().simple());
-        self.refresh_tokens
-            .lock()
-            .expect("the pool's lock")
-            .insert(refresh.clone(), (email.to_owned(), user.sign_outs, session.clone()));
-        Ok(Tokens {
-            access_token: SecretString::from(access),
-            id_token: SecretString::from("id-token"),
-            refresh_token: SecretString::from(refresh),
-            expires_in: 3600,
-            user_id: user.user_id,
-            session,
-        })
+        if user.totp.is_some() {
+            let session = format!("mfa-{}", uuid::Uuid::new_v4().simple());
+            self.mfa_sessions.lock().expect("the pool's lock").insert(session.clone(), email.to_owned());
+            return Ok(SignIn::MfaCode { session: SecretString::from(session) });
+        }
+        Ok(SignIn::Tokens(self.issue(email, &user)))
+    }
+
+    /// As Cognito: the session must be this user's, and a wrong code leaves it usable.
+    async fn answer_mfa(&self, email: &str, session: &SecretString, code: &str) -> Result<Tokens, MfaError> {
+        self.call("answer_mfa", "").await?;
+        let holder = self.mfa_sessions.lock().expect("the pool's lock").get(session.expose_secret()).cloned();
+        if holder.as_deref() != Some(email) {
+            return Err(MfaError::Expired);
+        }
+        let user = self.user(email).filter(|u| u.enabled).ok_or(MfaError::Expired)?;
+        let secret = user.totp.clone().ok_or(MfaError::Expired)?;
+        if !Self::code_is_current(&secret, code) {
+            return Err(MfaError::WrongCode);
+        }
+        self.mfa_sessions.lock().expect("the pool's lock").remove(session.expose_secret());
+        Ok(self.issue(email, &user))
+    }
+
+    async fn start_totp(&self, access_token: &SecretString) -> Result<SecretString, MfaError> {
+        self.call("start_totp", "").await?;
+        let email = self.holder(access_token)?;
+        let secret =
+            format!("{}", uuid::Uuid::new_v4().simple()).to_ascii_uppercase().replace(['0', '1', '8', '9'], "Q");
+        self.with_user(&email, |user| user.pending_totp = Some(secret.clone()))?;
+        Ok(SecretString::from(secret))
+    }
+
+    async fn enable_totp(&self, email: &str, access_token: &SecretString, code: &str) -> Result<(), MfaError> {
+        self.call("enable_totp", "").await?;
+        if self.holder(access_token)? != email {
+            return Err(MfaError::Expired);
+        }
+        let pending = self.user(email).and_then(|u| u.pending_totp).ok_or(MfaError::Expired)?;
+        if !Self::code_is_current(&pending, code) {
+            return Err(MfaError::WrongCode);
+        }
+        self.with_user(email, |user| {
+            user.totp = user.pending_totp.take();
+        })?;
+        Ok(())
+    }
+
+    async fn totp_enabled(&self, email: &str) -> anyhow::Result<bool> {
+        self.call("totp_enabled", "").await?;
+        Ok(self.user(email).is_some_and(|u| u.totp.is_some()))
     }
 
     /// A refresh token works until its user is disabled or signed out everywhere.

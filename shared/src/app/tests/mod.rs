@@ -9,6 +9,7 @@ mod dashboard;
 mod invitations;
 mod links;
 mod listings;
+mod mfa;
 mod profiles;
 mod rate_limits;
 
@@ -160,8 +161,26 @@ impl Harness {
             email: Some(email.to_owned()),
             password: Some(secrecy::SecretString::from(PASSWORD)),
         };
-        let session = super::login::login(&self.app, form, client_ip).await.expect("the login succeeds");
+        let step = super::login::login(&self.app, form, client_ip).await.expect("the login succeeds");
+        let session = match step {
+            super::login::LoginStep::Session(session) => *session,
+            super::login::LoginStep::Challenge(challenge) => self.answer(&challenge, email, client_ip).await.unwrap(),
+        };
         session.tokens.access_token.expose_secret().to_owned()
+    }
+
+    /// Completes a login's second step with the code `email`'s authenticator app shows now.
+    async fn answer(
+        &self,
+        challenge: &super::login::Challenge,
+        email: &str,
+        client_ip: &str,
+    ) -> Result<super::login::Session, super::AppError> {
+        let form = super::mfa::MfaForm {
+            challenge_session: Some(challenge.token.expose().to_owned()),
+            code: Some(self.pool.current_code(email).expect("an authenticator app")),
+        };
+        super::mfa::complete_login(&self.app, form, client_ip).await
     }
 
     /// The subjects of the emails sent to `to`.
