@@ -13,7 +13,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use portal::http::routes::ROUTES;
-use portal_tests::{PASSWORD, TestApp, sign_up_body, spawn_app, unique_domain};
+use portal_tests::{PASSWORD, TestApp, sign_up_body, spawn_app, totp_now, unique_domain};
 use serde_json::{Value, json};
 
 /// A status and its JSON body (`null` for a page).
@@ -593,6 +593,43 @@ async fn concurrent_admin_upserts_leave_one_product_and_one_health_check() {
     assert!(times.contains(&stored), "one of the four writes is the one stored: {stored} {times:?}");
 }
 
+#[tokio::test]
+async fn concurrent_two_step_enrolments_and_second_steps_leave_one_result() {
+    let app = spawn_app().await;
+    let email = format!("ada@{}", unique_domain());
+    let token = app.onboard_customer(&email, "Acme").await;
+    let empty = json!({});
+
+    // Ask for a new key four times at once (four clicks of "Turn on two-step sign-in"):
+    // each answer is a key, and TOTP stays off until a code of the key is checked
+    let setups = four(&app, "start TOTP setup", || app.post_json("/account/mfa/setup", Some(&token), &empty)).await;
+    assert_eq!(statuses(&setups), [200; 4], "{setups:?}");
+    assert_eq!(app.get_json("/account/mfa", &token).await, json!({"totp_enabled": false}));
+
+    // Turn it on four times at once with a code of the last key: on once; the others find it
+    // on (409) or their code already used (422), never a 5xx
+    let (_, last) = setups.last().unwrap();
+    let secret = last["secret_code"].as_str().unwrap().to_owned();
+    let code = json!({"code": totp_now(&secret).await});
+    let enabled = four(&app, "enable TOTP", || app.put_json("/account/mfa", Some(&token), &code)).await;
+    assert!(enabled.iter().any(|(status, _)| *status == 200), "{enabled:?}");
+    assert!(enabled.iter().all(|(status, _)| matches!(status, 200 | 409 | 422)), "{enabled:?}");
+    assert_eq!(app.get_json("/account/mfa", &token).await, json!({"totp_enabled": true}));
+
+    // Send one login's second step four times at once: one session, the challenge ended for
+    // the others
+    let first = app.post_json("/auth/login", None, &json!({"email": email, "password": PASSWORD})).await;
+    let challenge: Value = first.json().await.unwrap();
+    assert_eq!(challenge["challenge"], "mfa_code", "{challenge}");
+    let body = json!({"challenge_session": challenge["challenge_session"], "code": totp_now(&secret).await});
+    let answers = four(&app, "second step", || app.post_json("/auth/login/mfa", None, &body)).await;
+    assert_eq!(statuses(&answers), [200, 401, 401, 401], "{answers:?}");
+    assert_eq!(errors(&answers, 401), BTreeSet::from(["challenge_ended".to_owned()]));
+    let (_, session) = answers.iter().find(|(status, _)| *status == 200).unwrap();
+    let access = session["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/business/profile", Some(access)).await.status(), 200);
+}
+
 // ---- the contract --------------------------------------------------------------------------------
 
 /// Every write route, with the test above that races it.
@@ -622,6 +659,9 @@ const RACED: &[(&str, &str)] = &[
     ("setProductNote", "concurrent_dashboard_writes_leave_one_result_and_the_last_write_wins"),
     ("upsertProduct", "concurrent_admin_upserts_leave_one_product_and_one_health_check"),
     ("upsertHealthCheck", "concurrent_admin_upserts_leave_one_product_and_one_health_check"),
+    ("startMfaSetup", "concurrent_two_step_enrolments_and_second_steps_leave_one_result"),
+    ("enableMfa", "concurrent_two_step_enrolments_and_second_steps_leave_one_result"),
+    ("loginMfa", "concurrent_two_step_enrolments_and_second_steps_leave_one_result"),
 ];
 
 #[test]
