@@ -125,6 +125,18 @@ def sign_up(email, business, invitation=None):
     return body
 
 
+def onboard_partner(api, admin, customer, email, business):
+    """A partner invited by `customer`, signed up through the invitation, approved, with a
+    password; its access token."""
+    api.json("POST", "/partners/invitations", {"business_name": business, "email": email,
+                                               "partner_type": "reseller"}, token=customer, want=201)
+    invitation = api.email_link(email, "invites you", "invitation=").split("invitation=")[1]
+    api.json("POST", "/signup", sign_up(email, business, invitation), want=202)
+    api.approve(admin, email)
+    api.set_password(email, "set your password")
+    return api.login(email)
+
+
 def onboard(api):
     """Returns the headers of each role: admin, customer, partner, impersonating partner."""
     admin = api.login(ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -134,27 +146,22 @@ def onboard(api):
     api.set_password(customer_email, "set your password")
     customer = api.login(customer_email)
 
-    partner_email = "pat@pat-resellers-fuzz.com"
-    api.json("POST", "/partners/invitations", {"business_name": "Pat Resellers", "email": partner_email,
-                                               "partner_type": "reseller"}, token=customer, want=201)
-    invitation = api.email_link(partner_email, "invites you", "invitation=").split("invitation=")[1]
-    api.json("POST", "/signup", sign_up(partner_email, "Pat Resellers", invitation), want=202)
-    api.approve(admin, partner_email)
-    api.set_password(partner_email, "set your password")
-    partner = api.login(partner_email)
+    partner = onboard_partner(api, admin, customer, "pat@pat-resellers-fuzz.com", "Pat Resellers")
     customers = api.json("GET", "/partner/customers", token=partner)["items"]
     api.json("PUT", "/partner/active-business", {"business_id": customers[0]["business_id"]}, token=partner)
 
-    # A second partner user session that impersonates a customer the partner manages.
+    # Another partner impersonates a customer of its own: one the fuzzed partner cannot reach
+    # (it could lock it, which ends every impersonation of it, as it should).
+    other = onboard_partner(api, admin, customer, "vic@vic-managed-fuzz.com", "Vic Managed")
     managed = api.json("POST", "/partner/customers", {"business_name": "Initech", "first_name": "Bill",
                                                       "last_name": "Lumbergh", "email": "bill@initech-fuzz.com",
-                                                      "status": "activated"}, token=partner, want=201)
-    started = api.json("POST", f"/partner/customers/{managed['business_id']}/impersonation", token=partner, want=201)
+                                                      "status": "activated"}, token=other, want=201)
+    started = api.json("POST", f"/partner/customers/{managed['business_id']}/impersonation", token=other, want=201)
     return {
         "admin": [f"Authorization: Bearer {admin}"],
         "customer": [f"Authorization: Bearer {customer}"],
         "partner": [f"Authorization: Bearer {partner}"],
-        "impersonating partner": [f"Authorization: Bearer {partner}",
+        "impersonating partner": [f"Authorization: Bearer {other}",
                                   f"X-Impersonation-Token: {started['impersonation_token']}"],
     }
 
