@@ -46,7 +46,9 @@ async fn a_partner_lists_its_customers_and_the_business_it_makes_active_survives
     // Act: before choosing, then after choosing Globex
     let before = app.get_json("/partner/customers", &t.partner).await;
     let no_choice = app.get("/business/profile", Some(&t.partner)).await;
-    app.make_active(&t.partner, &t.globex_id).await;
+    let chosen = app.put_json("/partner/active-business", Some(&t.partner), &json!({"business_id": t.globex_id})).await;
+    let chosen_status = chosen.status();
+    let chosen: Value = chosen.json().await.unwrap();
     let after = app.get_json("/partner/customers", &t.partner).await;
 
     // Assert: both customers listed, one active, the choice drives the business routes
@@ -55,6 +57,9 @@ async fn a_partner_lists_its_customers_and_the_business_it_makes_active_survives
     assert!(before["items"].as_array().unwrap().iter().all(|c| c["active"] == false));
     assert_eq!(no_choice.status(), 409);
     assert_eq!(no_choice.json::<Value>().await.unwrap()["error"], "no_active_business");
+    // The answer is the choice as written (the client named the business from the list).
+    assert_eq!(chosen_status, 200);
+    assert_eq!(chosen, json!({"business_id": t.globex_id, "active": true}));
     assert_eq!(after["active_business_id"], t.globex_id.as_str());
     let active: Vec<_> = after["items"].as_array().unwrap().iter().filter(|c| c["active"] == true).collect();
     assert_eq!(active.len(), 1);

@@ -702,7 +702,7 @@ async fn switching_business_survives_a_fault_at_any_call() {
     app.link_partner(&other, &pair.partner_email).await;
     let other_id = &app.own_business_id(&other).await;
     let app = &app;
-    let step = Step { name: "switch business", calls: 3, success: 200, repeat: &[], repeat_acts_again: false };
+    let step = Step { name: "switch business", calls: 2, success: 200, repeat: &[], repeat_acts_again: false };
     fault_table(app, step, |_| async move {
         // Fresh state: the partner works on the first customer, and switches to the other.
         app.make_active(&pair.partner, &pair.customer_id).await;

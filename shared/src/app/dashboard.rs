@@ -12,6 +12,8 @@ use crate::domain::fields::FieldErrors;
 use crate::domain::ids::BusinessId;
 use crate::domain::profile::{ActiveBusiness, BusinessProfile, ProfileEdit, ProfileForm};
 use crate::domain::records::{Invitation, PartnerLink};
+#[allow(unused_imports)] // The unit tests call through trait objects.
+use crate::ports::calls::*;
 use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 
 fn no_active_business() -> AppError {
@@ -121,8 +123,8 @@ pub struct ActiveBusinessForm {
 }
 
 /// "Make Business Active": from now on the partner user's business-scoped requests act on
-/// this customer, until it picks another (kept across logins). The link is read (for the
-/// answer) while the choice is written (only while they are linked).
+/// this customer, until it picks another (kept across logins). One write, made only while
+/// they are linked: the choice, as written.
 ///
 /// # Errors
 /// `NotFound` when the partner is not linked to that business (or it does not exist).
@@ -131,33 +133,23 @@ pub async fn set_active_business(
     app: &App,
     caller: &Caller,
     form: &ActiveBusinessForm,
-) -> Result<PartnerLink, AppError> {
+) -> Result<ActiveBusiness, AppError> {
     caller.require(Role::Partner)?;
     let raw = form.business_id.as_deref().map(str::trim).unwrap_or_default();
     if raw.is_empty() {
         return Err(FieldErrors::single("business_id", "Choose one of your customers.").into());
     }
     let customer = BusinessId::parse(raw).ok_or(AppError::NotFound("business"))?;
-    let partner = &caller.user.business_id;
     let active = ActiveBusiness { user_id: caller.user.user_id.clone(), business_id: customer, chosen_at: now() };
-    let (link, chosen) = tokio::join!(
-        app.store.get_customer_link(partner, &active.business_id),
-        app.store.set_active_business(partner, &active)
-    );
-    match chosen {
+    // The write's condition on the link, not a read, decides whether the partner may choose
+    // this customer; the client named it from the list it chose from.
+    match app.store.set_active_business(&caller.user.business_id, &active).await {
         Ok(()) => {}
         Err(WriteError::Conflict(Conflict::NotLinked)) => return Err(AppError::NotFound("business")),
         Err(e) => return Err(e.into()),
     }
-    // Linked when the choice was written; a read that ran before a link was made misses it.
-    let link = match link? {
-        Some(link) => link,
-        None => {
-            app.store.get_customer_link(partner, &active.business_id).await?.ok_or(AppError::NotFound("business"))?
-        }
-    };
     tracing::info!(business_id = %active.business_id, "Active business chosen");
-    Ok(link)
+    Ok(active)
 }
 
 // ---- business profile -----------------------------------------------------------------------

@@ -51,7 +51,6 @@ struct CustomerList {
 #[derive(Debug, Serialize)]
 struct ActiveBusinessView {
     business_id: BusinessId,
-    business_name: String,
     active: bool,
 }
 
@@ -78,8 +77,8 @@ pub async fn set_active_business(app: &App, req: Request) -> Answer {
         let caller = caller(app, &req).await?;
         caller.require(Role::Partner)?;
         let form: ActiveBusinessForm = read_body(&req)?;
-        let link = dashboard::set_active_business(app, &caller, &form).await?;
-        ok(&ActiveBusinessView { business_id: link.customer_id, business_name: link.customer_name, active: true })
+        let chosen = dashboard::set_active_business(app, &caller, &form).await?;
+        ok(&ActiveBusinessView { business_id: chosen.business_id, active: true })
     })
     .await
 }

@@ -36,9 +36,10 @@ export default function CustomersPage() {
   const makeActive = useMutation({
     mutationFn: (c: Customer) => call(api.PUT('/partner/active-business', { body: { business_id: c.business_id } })),
     onSettled: () => setChoosing(null),
-    onSuccess: (active) => {
-      session.setActiveBusiness({ business_id: active.business_id, business_name: active.business_name });
-      setNotice(`${active.business_name} is now your active business: the business pages show and change it.`);
+    // The answer is the choice as written; the row chosen names the business.
+    onSuccess: (_active, c) => {
+      session.setActiveBusiness({ business_id: c.business_id, business_name: c.business_name });
+      setNotice(`${c.business_name} is now your active business: the business pages show and change it.`);
       void queries.invalidateQueries({ queryKey: ['customers'] });
     },
   });
