@@ -84,6 +84,8 @@ lint: venv deploy-tools infra/node_modules/.installed
 	$(CARGO) fmt --all -- --check
 	@echo "==> cargo clippy (every crate and test, warnings are errors)"
 	$(CARGO) clippy --locked --workspace --all-targets --features portal/local -- -D warnings
+	@echo "==> cargo clippy (the functions as Lambda builds them: the adapters held without dyn ports)"
+	$(CARGO) clippy --locked $(addprefix -p ,$(FUNCTIONS)) -- -D warnings
 
 test: venv lint web-deps chromium
 	@echo "==> cargo test (unit, contract and end-to-end tests against the emulator)"

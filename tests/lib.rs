@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use portal::local::emulator::Moto;
 use portal::local::{Stack, StackOptions};
+use portal::ports::calls::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

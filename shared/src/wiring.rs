@@ -1,35 +1,33 @@
 //! Wiring: the [`App`] of one function, holding the adapters of exactly the services its row
 //! of the function table ([`crate::http::routes::FUNCTIONS`]) lists.
 //!
-//! A Lambda binary links the code of an adapter only if it constructs it (the use cases reach
-//! every port through `Arc<dyn ...>`), so a function that never calls SES or Cognito should
-//! never build their clients. Each `main.rs` names its services with [`Wiring`]'s methods
-//! (`.table()`, `.identity()`, `.mail()`, `.tokens()`), and [`Wiring::build`] refuses to start
-//! when they differ from the function's row. The local stack builds every function's App from
-//! the same row ([`for_function`]) and puts an [`Unwired`] stand-in where the row lists no
-//! service, so the end-to-end tests fail when a handler reaches a service its function is not
-//! wired to.
+//! A Lambda binary links the code of an adapter only if it constructs it, so a function that
+//! never calls SES or Cognito never builds their clients. Each `main.rs` names its services
+//! with [`Wiring`]'s methods (`.table()`, `.identity()`, `.mail()`, `.tokens()`), and
+//! [`Wiring::build`] refuses to start when they differ from the function's row. The local
+//! stack builds every function's App from the same row ([`for_function`]) and puts an
+//! [`Unwired`] stand-in where the row lists no service, so the end-to-end tests fail when a
+//! handler reaches a service its function is not wired to. The App holds the adapters
+//! themselves, not trait objects ([`crate::adapters::held`]), so each binary links only the
+//! adapter methods and SDK operations its code calls.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail};
-use async_trait::async_trait;
-use aws_config::SdkConfig;
-use secrecy::SecretString;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::config::SharedCredentialsProvider;
 
 use crate::adapters::cognito::Identity;
 use crate::adapters::dynamo::DynamoStore;
+use crate::adapters::held;
+pub use crate::adapters::held::{Port, Unwired};
 use crate::adapters::jwt::Verifier;
 use crate::adapters::ses::Mailer;
 use crate::app::App;
 use crate::config::Config;
-use crate::domain::ids::UserId;
 use crate::http::routes::{self, Service};
-use crate::ports::{
-    CreateUserError, Email, EmailSender, IdentityProvider, LoginError, MfaError, Refreshed, SignIn, Store, TokenError,
-    TokenVerifier, Tokens, VerifiedToken,
-};
 
 type Build<T> = fn(&Config, &SdkConfig) -> Arc<T>;
 
@@ -37,9 +35,9 @@ type Build<T> = fn(&Config, &SdkConfig) -> Arc<T>;
 #[must_use = "nothing is wired until `build` runs"]
 pub struct Wiring {
     function: &'static str,
-    store: Option<Build<dyn Store>>,
-    identity: Option<Build<dyn IdentityProvider>>,
-    mailer: Option<Build<dyn EmailSender>>,
+    store: Option<Build<held::Store>>,
+    identity: Option<Build<held::Identity>>,
+    mailer: Option<Build<held::Mailer>>,
     tokens: Option<fn(&Config) -> Verifier>,
 }
 
@@ -51,19 +49,20 @@ impl Wiring {
 
     /// The table (DynamoDB). Every App holds it.
     pub fn table(mut self) -> Self {
-        self.store = Some(|config, sdk| Arc::new(dynamo(config, sdk)));
+        self.store = Some(|config, sdk| held::store(dynamo(config, sdk)));
         self
     }
 
     /// The identity provider (Cognito).
     pub fn identity(mut self) -> Self {
-        self.identity = Some(|config, sdk| Arc::new(cognito(config, sdk)));
+        self.identity = Some(|config, sdk| held::identity(cognito(config, sdk)));
         self
     }
 
     /// The mailer (SES).
     pub fn mail(mut self) -> Self {
-        self.mailer = Some(|config, sdk| Arc::new(Mailer::new(aws_sdk_sesv2::Client::new(sdk), &config.email_from)));
+        self.mailer =
+            Some(|config, sdk| held::mailer(Mailer::new(aws_sdk_sesv2::Client::new(sdk), &config.email_from)));
         self
     }
 
@@ -110,32 +109,62 @@ impl Wiring {
             bail!("the function {} wires no table: every App holds one", self.function);
         };
         let config = Config::from_env()?;
+        let sdk = lambda_sdk_config(&config, |name| std::env::var(name).ok())?;
         let verifier = self.tokens.map(|build| build(&config));
-        let prefetch = async {
-            if let Some(verifier) = &verifier {
-                verifier.prefetch().await;
-            }
-        };
-        let (sdk, ()) = tokio::join!(aws_config::load_from_env(), prefetch);
-        let unwired = |service| Arc::new(Unwired { function: self.function, service });
+        if let Some(verifier) = &verifier {
+            verifier.prefetch().await;
+        }
+        let unwired = |service| Unwired { function: self.function, service };
         Ok(App {
             store: store(&config, &sdk),
             identity: match self.identity {
                 Some(build) => build(&config, &sdk),
-                None => unwired(Service::Identity),
+                None => held::unwired_identity(unwired(Service::Identity)),
             },
             mailer: match self.mailer {
                 Some(build) => build(&config, &sdk),
-                None => unwired(Service::Mail),
+                None => held::unwired_mailer(unwired(Service::Mail)),
             },
             verifier: match verifier {
-                Some(verifier) => Arc::new(verifier),
-                None => unwired(Service::Tokens),
+                Some(verifier) => held::verifier(verifier),
+                None => held::unwired_verifier(unwired(Service::Tokens)),
             },
             catalog: Arc::default(),
             config,
         })
     }
+}
+
+/// The SDK configuration of a Lambda function, from what Lambda puts in its environment
+/// (`var` reads it): the execution role's credentials (`AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, fixed for the life of the process), and the
+/// region and, against an emulator, the endpoint of `config`. The SDK clients add their
+/// defaults (retries, timeouts, the HTTPS client).
+///
+/// Not `aws_config::load_from_env`: its default chains (profile files, IMDS, the container
+/// endpoint, STS web identity and role assumption) find nothing more in Lambda, cost init
+/// time, and are compiled into every binary whatever they find (0.7 MB of each function).
+///
+/// # Errors
+/// When the credentials are missing: Lambda always sets them; a function run by hand
+/// (`cargo lambda watch`) needs them exported.
+pub fn lambda_sdk_config(config: &Config, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<SdkConfig> {
+    let var = |name| var(name).filter(|v| !v.is_empty());
+    let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
+        bail!(
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set: Lambda sets them for the function's role; \
+             export them to run a function by hand"
+        );
+    };
+    let credentials = Credentials::new(key, secret, var("AWS_SESSION_TOKEN"), None, "environment");
+    let mut sdk = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(config.region.clone()))
+        .credentials_provider(SharedCredentialsProvider::new(credentials));
+    if let Some(endpoint) = &config.endpoint_url {
+        sdk = sdk.endpoint_url(endpoint);
+    }
+    Ok(sdk.build())
 }
 
 fn dynamo(config: &Config, sdk: &SdkConfig) -> DynamoStore {
@@ -159,97 +188,31 @@ pub fn for_function(function: &'static str, full: &App) -> Option<App> {
     if !uses(Service::Table) {
         return None;
     }
-    let unwired = |service| Arc::new(Unwired { function, service });
+    let unwired = |service| Unwired { function, service };
     Some(App {
         config: full.config.clone(),
         store: full.store.clone(),
-        identity: if uses(Service::Identity) { full.identity.clone() } else { unwired(Service::Identity) },
-        mailer: if uses(Service::Mail) { full.mailer.clone() } else { unwired(Service::Mail) },
-        verifier: if uses(Service::Tokens) { full.verifier.clone() } else { unwired(Service::Tokens) },
+        identity: if uses(Service::Identity) {
+            full.identity.clone()
+        } else {
+            held::unwired_identity(unwired(Service::Identity))
+        },
+        mailer: if uses(Service::Mail) { full.mailer.clone() } else { held::unwired_mailer(unwired(Service::Mail)) },
+        verifier: if uses(Service::Tokens) {
+            full.verifier.clone()
+        } else {
+            held::unwired_verifier(unwired(Service::Tokens))
+        },
         // One copy for every function of the process (deployed, each function keeps its own
         // and sees another's change within `CATALOG_TTL`).
         catalog: full.catalog.clone(),
     })
 }
 
-/// The stand-in for a service a function is not wired to: every call fails, naming the
-/// function and the service, so that the mistake shows in the first test that reaches it.
-#[derive(Debug, Clone, Copy)]
-pub struct Unwired {
-    pub function: &'static str,
-    pub service: Service,
-}
-
-impl Unwired {
-    fn error(&self) -> anyhow::Error {
-        anyhow!(
-            "the function {} is not wired to {} (its row in shared/src/http/routes.rs and its main.rs leave it out)",
-            self.function,
-            self.service
-        )
-    }
-}
-
-#[async_trait]
-impl IdentityProvider for Unwired {
-    async fn create_user(&self, _email: &str) -> Result<UserId, CreateUserError> {
-        Err(CreateUserError::Unexpected(self.error()))
-    }
-
-    async fn set_password(&self, _email: &str, _password: &str) -> anyhow::Result<()> {
-        Err(self.error())
-    }
-
-    async fn login(&self, _email: &str, _password: &SecretString) -> Result<SignIn, LoginError> {
-        Err(LoginError::Unexpected(self.error()))
-    }
-
-    async fn answer_mfa(&self, _email: &str, _session: &SecretString, _code: &str) -> Result<Tokens, MfaError> {
-        Err(MfaError::Unexpected(self.error()))
-    }
-
-    async fn start_totp(&self, _access_token: &SecretString) -> Result<SecretString, MfaError> {
-        Err(MfaError::Unexpected(self.error()))
-    }
-
-    async fn enable_totp(&self, _email: &str, _access_token: &SecretString, _code: &str) -> Result<(), MfaError> {
-        Err(MfaError::Unexpected(self.error()))
-    }
-
-    async fn totp_enabled(&self, _email: &str) -> anyhow::Result<bool> {
-        Err(self.error())
-    }
-
-    async fn refresh(&self, _refresh_token: &str) -> Result<Refreshed, LoginError> {
-        Err(LoginError::Unexpected(self.error()))
-    }
-
-    async fn sign_out_everywhere(&self, _email: &str) -> anyhow::Result<()> {
-        Err(self.error())
-    }
-
-    async fn set_enabled(&self, _email: &str, _enabled: bool) -> anyhow::Result<()> {
-        Err(self.error())
-    }
-}
-
-#[async_trait]
-impl EmailSender for Unwired {
-    async fn send(&self, _email: &Email) -> anyhow::Result<()> {
-        Err(self.error())
-    }
-}
-
-#[async_trait]
-impl TokenVerifier for Unwired {
-    async fn verify(&self, _token: &str) -> Result<VerifiedToken, TokenError> {
-        Err(TokenError::Unexpected(self.error()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ports::{IdentityProvider as _, TokenError, TokenVerifier as _};
 
     #[test]
     fn wiring_other_services_than_the_row_is_refused_before_anything_is_read() {
@@ -271,6 +234,33 @@ mod tests {
         let error = runtime.block_on(Wiring::new("health").build()).err().unwrap();
 
         assert!(error.to_string().contains("wires no table"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_function_takes_its_region_endpoint_and_credentials_from_the_environment_lambda_gives_it() {
+        use aws_sdk_dynamodb::config::ProvideCredentials as _;
+        let config = crate::app::tests::config();
+        fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+            move |name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned())
+        }
+        const LAMBDA: &[(&str, &str)] =
+            &[("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "secret"), ("AWS_SESSION_TOKEN", "tok")];
+
+        let sdk = lambda_sdk_config(&config, env(LAMBDA)).unwrap();
+        let credentials = sdk.credentials_provider().unwrap().provide_credentials().await.unwrap();
+        let mut emulated = config.clone();
+        emulated.endpoint_url = Some("http://127.0.0.1:5000".into());
+        let against_emulator = lambda_sdk_config(&emulated, env(LAMBDA)).unwrap();
+        let missing = lambda_sdk_config(&config, env(&[("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")])).unwrap_err();
+        let empty = lambda_sdk_config(&config, env(&[("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "s")]));
+
+        assert_eq!(sdk.region().map(ToString::to_string).as_deref(), Some("us-east-1"));
+        assert_eq!(sdk.endpoint_url(), None);
+        assert_eq!(credentials.access_key_id(), "AKIDEXAMPLE");
+        assert_eq!(credentials.session_token(), Some("tok"));
+        assert_eq!(against_emulator.endpoint_url(), Some("http://127.0.0.1:5000"));
+        assert!(missing.to_string().contains("AWS_SECRET_ACCESS_KEY must be set"), "{missing}");
+        assert!(empty.is_err());
     }
 
     #[tokio::test]

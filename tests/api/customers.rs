@@ -3,6 +3,7 @@
 
 use portal::domain::records::Impersonation;
 use portal::domain::token::LinkToken;
+use portal::ports::calls::*;
 use portal_tests::{PASSWORD, TestApp, spawn_app, unique_domain};
 use serde_json::{Value, json};
 

@@ -2,6 +2,7 @@
 //! outbox gave up on, newest first, a page at a time, for admins only.
 
 use portal::domain::records::{EmailKind, OutboxMessage};
+use portal::ports::calls::*;
 use portal_tests::{TestApp, spawn_app, unique_domain};
 use serde_json::{Value, json};
 

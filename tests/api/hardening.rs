@@ -4,6 +4,7 @@
 //! silent truncations gone; what a partner sees of a customer's profile; and authorization
 //! decided before a body is read.
 
+use portal::ports::calls::*;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -3,6 +3,7 @@
 
 use portal::app::catalog::MAX_PRODUCTS;
 use portal::domain::catalog::{Product, ProductId};
+use portal::ports::calls::*;
 use portal_tests::{spawn_app, unique_domain};
 use serde_json::{Value, json};
 

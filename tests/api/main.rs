@@ -12,6 +12,7 @@ mod dead_letters;
 mod failures;
 mod faults;
 mod hardening;
+mod lambda;
 mod limits;
 mod mfa;
 mod partners;

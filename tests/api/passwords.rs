@@ -1,6 +1,7 @@
 //! Email-link passwords: GET-safe links, single use, expiry, forged tokens, password rules,
 //! forgot/reset without enumeration, and the end of old sessions after a reset.
 
+use portal::ports::calls::*;
 use std::time::Duration;
 
 use portal::domain::records::StoredToken;

@@ -5,6 +5,7 @@
 use portal::domain::account::AccountKind;
 use portal::domain::ids::RequestId;
 use portal::domain::records::{EmailKind, OutboxMessage, RequestStatus, SignUpRequest};
+use portal::ports::calls::*;
 use portal_tests::{TestApp, sign_up_body, spawn_app, unique_domain};
 use serde_json::{Value, json};
 

@@ -5,6 +5,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use portal::app::outbox::{self, MAX_ATTEMPTS};
 use portal::domain::records::{EmailKind, OutboxStatus};
+use portal::ports::calls::*;
 use portal_tests::{TestApp, sign_up_body, spawn_app, unique_domain};
 use serde_json::{Value, json};
 

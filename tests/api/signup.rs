@@ -64,6 +64,14 @@ async fn a_customer_signs_up_is_approved_sets_a_password_and_lands_on_the_busine
             "Your Partner Portal account is approved: set your password"
         ]
     );
+    // The developer's outbox page lists them, newest first, with their links.
+    let outbox = app.http.get(format!("{}/_dev/outbox", app.base)).send().await.unwrap();
+    assert_eq!(outbox.status(), 200);
+    let page = outbox.text().await.unwrap();
+    let approved = page.find("Your Partner Portal account is approved").expect("the approval email is listed");
+    let received = page.find("We have received your Create Account Request").expect("the first email is listed");
+    assert!(approved < received, "newest first");
+    assert!(page.contains("token="), "its link is listed");
 }
 
 #[tokio::test]

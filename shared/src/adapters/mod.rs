@@ -2,6 +2,7 @@
 //! verifier.
 pub mod cognito;
 pub mod dynamo;
+pub mod held;
 pub mod jwt;
 #[cfg(test)]
 pub mod memory;

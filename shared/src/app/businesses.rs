@@ -8,6 +8,8 @@ use crate::domain::catalog::HealthCheck;
 use crate::domain::ids::BusinessId;
 use crate::domain::profile::BusinessProfile;
 use crate::domain::records::{Business, User};
+#[allow(unused_imports)] // The unit tests call through trait objects.
+use crate::ports::calls::*;
 use crate::ports::{MAX_PAGE, Page};
 
 /// The longest name prefix accepted (a business name has at most 120 characters).

@@ -13,6 +13,8 @@ use super::{App, AppError, Caller};
 use crate::domain::account::Role;
 use crate::domain::catalog::{Note, Product, ProductId};
 use crate::domain::fields::{FieldErrors, Text};
+#[allow(unused_imports)] // The unit tests call through trait objects.
+use crate::ports::calls::*;
 use crate::ports::{MAX_PAGE, Page};
 
 /// The most products the catalog holds: every customer's product views read all of it, and

@@ -35,6 +35,8 @@ use crate::domain::ids::BusinessId;
 use crate::domain::records::{Business, EmailKind, EmailOwner, Impersonation, PartnerLink, User};
 use crate::domain::token::{LinkToken, TokenPurpose};
 use crate::ports::CreateUserError;
+#[allow(unused_imports)] // The unit tests call through trait objects.
+use crate::ports::calls::*;
 use crate::ports::{Conflict, WriteError};
 
 /// How long an impersonation lasts; it is never renewed.

@@ -5,6 +5,8 @@
 use super::{App, AppError, Caller};
 use crate::domain::account::Role;
 use crate::domain::records::{OutboxMessage, OutboxStatus};
+#[allow(unused_imports)] // The unit tests call through trait objects.
+use crate::ports::calls::*;
 use crate::ports::{MAX_PAGE, Page};
 
 /// One page of dead-lettered emails, most recently given up first. Admins only, never

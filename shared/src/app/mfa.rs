@@ -21,6 +21,8 @@ use crate::domain::account::UserStatus;
 use crate::domain::fields::FieldErrors;
 use crate::domain::limits::Rule;
 use crate::domain::mfa::{ChallengeKind, ChallengeToken, TotpCode};
+#[allow(unused_imports)] // The unit tests call through trait objects.
+use crate::ports::calls::*;
 use crate::ports::{MfaError, Wanted};
 
 /// Enrolment steps (a new secret, a code checked) per user: a person needs a few; more is

@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 
 use crate::adapters::cognito::Identity;
 use crate::adapters::dynamo::DynamoStore;
+use crate::adapters::held;
 use crate::adapters::jwt::Verifier;
 use crate::adapters::ses::Mailer;
 use crate::config::Config;
@@ -32,19 +33,19 @@ use crate::domain::account::{Role, UserStatus};
 use crate::domain::fields::FieldErrors;
 use crate::domain::limits::{Hit, Rule};
 use crate::domain::records::User;
-use crate::ports::{
-    BadCursor, Conflict, EmailSender, IdentityProvider, Store, TokenError, TokenVerifier, Wanted, WriteError,
-};
+#[allow(unused_imports)] // The unit tests call through trait objects.
+use crate::ports::calls::*;
+use crate::ports::{BadCursor, Conflict, TokenError, Wanted, WriteError};
 
 /// Everything a handler needs, built once per cold start and shared by every invocation:
-/// the configuration, the ports the use cases call, and what the function keeps in memory
-/// between invocations (the catalog).
+/// the configuration, the ports the use cases call (the adapters themselves outside the unit
+/// tests: [`held`]), and what the function keeps in memory between invocations (the catalog).
 pub struct App {
     pub config: Config,
-    pub store: Arc<dyn Store>,
-    pub identity: Arc<dyn IdentityProvider>,
-    pub mailer: Arc<dyn EmailSender>,
-    pub verifier: Arc<dyn TokenVerifier>,
+    pub store: Arc<held::Store>,
+    pub identity: Arc<held::Identity>,
+    pub mailer: Arc<held::Mailer>,
+    pub verifier: Arc<held::Verifier>,
     pub catalog: Arc<catalog::CatalogCache>,
 }
 
@@ -64,10 +65,10 @@ impl App {
         let mailer = Mailer::new(aws_sdk_sesv2::Client::new(sdk), &config.email_from);
         Self {
             config,
-            store: Arc::new(store),
-            identity: Arc::new(identity),
-            mailer: Arc::new(mailer),
-            verifier: Arc::new(verifier),
+            store: held::store(store),
+            identity: held::identity(identity),
+            mailer: held::mailer(mailer),
+            verifier: held::verifier(verifier),
             catalog: Arc::default(),
         }
     }
@@ -234,7 +235,7 @@ pub async fn enforce_limits(app: &App, limits: &[(Rule, &str)]) -> Result<(), Ap
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()

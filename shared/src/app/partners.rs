@@ -20,6 +20,8 @@ use crate::domain::ids::InvitationId;
 use crate::domain::limits::{Hit, Rule};
 use crate::domain::records::{EmailKind, Invitation, InvitationStatus, PartnerLink};
 use crate::domain::token::TokenPurpose;
+#[allow(unused_imports)] // The unit tests call through trait objects.
+use crate::ports::calls::*;
 use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 
 /// Invitation emails (new, resent, or "you are linked") one customer may send in a day.

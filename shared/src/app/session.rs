@@ -18,6 +18,8 @@ use crate::domain::ids::BusinessId;
 use crate::domain::limits::Rule;
 use crate::domain::records::{Business, User};
 use crate::domain::session::{RefreshToken, StoredSession};
+#[allow(unused_imports)] // The unit tests call through trait objects.
+use crate::ports::calls::*;
 use crate::ports::{Conflict, LoginError, WriteError};
 
 /// A console reloads or opens a tab with one refresh each, and refreshes once an hour: far

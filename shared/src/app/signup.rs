@@ -24,6 +24,8 @@ use crate::domain::records::{
     EmailKind, EmailOwner, InvitationRef, InvitationStatus, RequestStatus, SignUpRequest, StoredToken,
 };
 use crate::domain::token::{LinkToken, TokenPurpose};
+#[allow(unused_imports)] // The unit tests call through trait objects.
+use crate::ports::calls::*;
 use crate::ports::{Conflict, Wanted, WriteError};
 
 /// Sign-ups per client address and hour: each stores a request or sends a notice.

@@ -62,6 +62,14 @@ async fn serve() -> anyhow::Result<()> {
         "\nPartner portal running at {base}\n  Web console:   {base}/login\n  AWS emulator:  {endpoint}\n  Admin:         {admin_email} / {admin_password}\n  Sign-up page:  {base}/signup\n  Sent emails:   {base}/_dev/outbox (JSON: {base}/_dev/emails)\n  API:           {base}/... and {base}/api/...\nPress Ctrl-C to stop.",
         base = stack.base_url
     );
+    // A function run by hand (`cargo lambda watch`) against this stack: its environment, and
+    // the credentials Lambda would give it (the emulator takes any).
+    let vars: Vec<String> =
+        stack.app.config.to_vars().into_iter().map(|(name, value)| format!("{name}={value}")).collect();
+    eprintln!(
+        "\nTo run a function under `cargo lambda watch` against this stack, export:\n  {} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test",
+        vars.join(" ")
+    );
     tokio::signal::ctrl_c().await?;
     eprintln!("Stopping.");
     drop(emulators);

@@ -15,6 +15,7 @@ use portal::domain::email::normalize_login_email;
 use portal::domain::ids::BusinessId;
 use portal::domain::records::{EmailKind, User};
 use portal::domain::token::TokenPurpose;
+use portal::ports::calls::*;
 use serde_json::json;
 
 #[tokio::main]

@@ -63,6 +63,11 @@ impl LinkKey {
     }
 
     /// A fresh random key (for a local stack).
+    /// The key as configured (for the environment of a function run against the local stack).
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
     pub fn generate() -> Self {
         Self(SecretString::from(random_text::<48>()))
     }

@@ -69,6 +69,7 @@ pub struct Stack {
 fn local_app(config: Config, sdk: &SdkConfig, mail_sdk: &SdkConfig, sent: &mail::SentLog) -> App {
     let mut app = App::new(config, sdk);
     let ses = crate::adapters::ses::Mailer::new(aws_sdk_sesv2::Client::new(mail_sdk), EMAIL_FROM);
+    // `held::Mailer` is a port with the feature `local`, so the recorder fits.
     app.mailer = Arc::new(mail::Recording::new(ses, sent.clone()));
     app
 }

@@ -162,3 +162,18 @@ pub enum WriteError {
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
+
+/// Every port trait, unnamed: `use crate::ports::calls::*;` lets a use case call the methods
+/// of the adapters an App holds (`crate::wiring::held`), which are the adapters themselves
+/// outside the unit tests, not trait objects.
+pub mod calls {
+    pub use super::access_tokens::TokenVerifier as _;
+    pub use super::console::{BusinessDirectory as _, Sessions as _};
+    pub use super::identity::IdentityProvider as _;
+    pub use super::mail::EmailSender as _;
+    pub use super::store::{
+        Accounts as _, ActiveBusinesses as _, Admins as _, AuditTrail as _, Catalog as _, CustomerProducts as _,
+        HealthChecks as _, Impersonations as _, LinkTokens as _, Lookups as _, ManagedCustomers as _, Outbox as _,
+        Partners as _, Profiles as _, RateLimits as _, SignUpRequests as _,
+    };
+}

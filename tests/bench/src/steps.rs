@@ -11,6 +11,7 @@ use anyhow::{Context as _, bail};
 use portal::app::outbox;
 use portal::domain::records::EmailKind;
 use portal::local::aws_calls::Call;
+use portal::ports::calls::*;
 use portal_tests::{PASSWORD, TestApp, sign_up_body, unique_domain};
 use serde_json::{Value, json};
 

@@ -36,7 +36,7 @@ struct Harness {
     journal: Journal,
 }
 
-fn config() -> Config {
+pub(crate) fn config() -> Config {
     let portal = "https://portal.example";
     Config {
         table_name: "portal-test".into(),
