@@ -1,4 +1,4 @@
-//! The adapters an App holds (`crate::app::App`'s fields have the types of [`held`]).
+//! The adapters an App holds (`crate::app::App`'s fields have the types defined here).
 //!
 //! In every build but the `portal` crate's own unit tests, they are the AWS adapters
 //! themselves (a [`Port`] where a function may leave a service unwired), so that each call

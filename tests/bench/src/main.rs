@@ -187,15 +187,27 @@ fn print_cost(walk: &Walk, memory: &BTreeMap<String, u32>) {
 struct Binary {
     name: String,
     size: u64,
+    /// Deflated, as in the zip Lambda downloads before a cold start.
+    zipped: u64,
     init: Vec<Duration>,
+}
+
+/// The size of `bytes` deflated at zip's default level: what the binary adds to a deployment
+/// package.
+fn deflated_size(bytes: &[u8]) -> anyhow::Result<u64> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes)?;
+    Ok(u64::try_from(encoder.finish()?.len())?)
 }
 
 async fn measure_init(release: &Path, names: &[&str], runs: usize) -> anyhow::Result<Vec<Binary>> {
     let mut binaries: Vec<Binary> = Vec::new();
     for name in names {
         let path = release.join(name);
-        let size = std::fs::metadata(&path).with_context(|| format!("no release binary {}", path.display()))?.len();
-        binaries.push(Binary { name: (*name).to_owned(), size, init: Vec::new() });
+        let bytes = std::fs::read(&path).with_context(|| format!("no release binary {}", path.display()))?;
+        let (size, zipped) = (u64::try_from(bytes.len())?, deflated_size(&bytes)?);
+        binaries.push(Binary { name: (*name).to_owned(), size, zipped, init: Vec::new() });
     }
     let mut runtime = Runtime::start().await?;
     // Round robin: a burst of load on this shared machine then slows every binary alike.
@@ -212,14 +224,14 @@ fn print_init(binaries: &[Binary], runs: usize) {
     let floor_init = median(&floor.init).unwrap_or_default().as_secs_f64();
     let mb = |bytes: u64| bytes as f64 / 1_000_000.0;
     println!("\n### Cold start (init: process start to the first poll for an event; median of {runs}) and size\n");
-    println!("| binary | init | × floor | fastest–slowest | size | × floor |");
-    println!("|---|---|---|---|---|---|");
+    println!("| binary | init | × floor | fastest–slowest | size | × floor | zipped | × floor |");
+    println!("|---|---|---|---|---|---|---|---|");
     for binary in binaries {
         let init = median(&binary.init).unwrap_or_default();
         let fastest = binary.init.iter().min().copied().unwrap_or_default();
         let slowest = binary.init.iter().max().copied().unwrap_or_default();
         println!(
-            "| {} | {:.1} ms | {:.2}× | {:.1}–{:.1} ms | {:.1} MB | {:.2}× |",
+            "| {} | {:.1} ms | {:.2}× | {:.1}–{:.1} ms | {:.1} MB | {:.2}× | {:.1} MB | {:.2}× |",
             binary.name,
             init.as_secs_f64() * 1000.0,
             init.as_secs_f64() / floor_init,
@@ -227,6 +239,8 @@ fn print_init(binaries: &[Binary], runs: usize) {
             slowest.as_secs_f64() * 1000.0,
             mb(binary.size),
             binary.size as f64 / floor.size as f64,
+            mb(binary.zipped),
+            binary.zipped as f64 / floor.zipped as f64,
         );
     }
 }
@@ -261,4 +275,26 @@ async fn main() -> anyhow::Result<()> {
         print_cost(&walk, &memory_sizes()?);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::deflated_size;
+
+    #[test]
+    fn the_zipped_size_is_what_deflate_leaves_of_the_bytes() {
+        let repetitive = b"free-mail.example\n".repeat(1000);
+        let zipped = deflated_size(&repetitive).unwrap();
+        assert!(zipped > 0 && zipped < 200, "{zipped} bytes");
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state.to_le_bytes()[0]
+            })
+            .collect();
+        assert!(deflated_size(&noise).unwrap() > 3000, "noise barely compresses");
+    }
 }
