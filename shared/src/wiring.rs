@@ -66,7 +66,7 @@ impl Wiring {
         self
     }
 
-    /// The access-token verifier (the user pool's JWKS, fetched while the SDK loads).
+    /// The access-token verifier (the user pool's JWKS, fetched at init).
     pub fn tokens(mut self) -> Self {
         self.tokens = Some(verifier);
         self
@@ -84,14 +84,15 @@ impl Wiring {
         .collect()
     }
 
-    /// Reads the environment and the AWS configuration (region, credentials, and
-    /// `AWS_ENDPOINT_URL` against the emulator) and meanwhile fetches the user pool's keys
-    /// if the function verifies tokens, so that no request waits for them; then builds the
-    /// wired adapters.
+    /// Reads the environment (the stack's names, and the region, credentials and, against
+    /// the emulator, `AWS_ENDPOINT_URL` the SDK configuration is built from:
+    /// [`lambda_sdk_config`]), fetches the user pool's keys if the function verifies tokens,
+    /// so that no request waits for them, and builds the wired adapters.
     ///
     /// # Errors
     /// When the wired services are not those of the function's row, when the table is not
-    /// wired (every App holds it), or when a required variable is missing.
+    /// wired (every App holds it), or when a required variable (credentials included) is
+    /// missing.
     pub async fn build(self) -> anyhow::Result<App> {
         let wired = self.services();
         let listed: BTreeSet<Service> = routes::services_of(self.function)
