@@ -23,7 +23,7 @@ use crate::domain::ids::{BusinessId, RequestId};
 use crate::domain::records::{Business, EmailKind, PartnerLink, RequestStatus, SignUpRequest, User};
 use crate::domain::token::TokenPurpose;
 use crate::ports::CreateUserError;
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 

@@ -8,7 +8,7 @@ use super::{App, AppError, Caller, now};
 use crate::domain::account::Role;
 use crate::domain::ids::BusinessId;
 use crate::domain::records::{AuditEvent, User};
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{MAX_PAGE, Page};
 

@@ -8,7 +8,7 @@ use crate::domain::catalog::HealthCheck;
 use crate::domain::ids::BusinessId;
 use crate::domain::profile::BusinessProfile;
 use crate::domain::records::{Business, User};
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{MAX_PAGE, Page};
 

@@ -13,7 +13,7 @@ use super::{App, AppError, Caller};
 use crate::domain::account::Role;
 use crate::domain::catalog::{Note, Product, ProductId};
 use crate::domain::fields::{FieldErrors, Text};
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{MAX_PAGE, Page};
 

@@ -35,7 +35,7 @@ use crate::domain::ids::BusinessId;
 use crate::domain::records::{Business, EmailKind, EmailOwner, Impersonation, PartnerLink, User};
 use crate::domain::token::{LinkToken, TokenPurpose};
 use crate::ports::CreateUserError;
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{Conflict, WriteError};
 

@@ -12,7 +12,7 @@ use crate::domain::fields::FieldErrors;
 use crate::domain::ids::BusinessId;
 use crate::domain::profile::{ActiveBusiness, BusinessProfile, ProfileEdit, ProfileForm};
 use crate::domain::records::{Invitation, PartnerLink};
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 

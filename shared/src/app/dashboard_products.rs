@@ -18,7 +18,7 @@ use crate::domain::catalog::{
 use crate::domain::fields::FieldErrors;
 use crate::domain::limits::Rule;
 use crate::domain::records::EmailKind;
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{Conflict, MAX_PAGE, Page, QuoteOutcome, RequestOutcome, WriteError};
 

@@ -5,7 +5,7 @@
 use super::{App, AppError, Caller};
 use crate::domain::account::Role;
 use crate::domain::records::{OutboxMessage, OutboxStatus};
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{MAX_PAGE, Page};
 

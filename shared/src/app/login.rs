@@ -32,7 +32,7 @@ use crate::domain::mfa::{
 use crate::domain::password::MAX_PASSWORD_CHARS;
 use crate::domain::records::{Business, EmailOwner, User};
 use crate::domain::session::{LoginSession, RefreshToken, SessionId, StoredSession};
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{Conflict, Found, LoginError, MfaError, SignIn, Tokens, Wanted, WriteError};
 

@@ -21,7 +21,7 @@ use crate::domain::account::UserStatus;
 use crate::domain::fields::FieldErrors;
 use crate::domain::limits::Rule;
 use crate::domain::mfa::{ChallengeKind, ChallengeToken, TotpCode};
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{MfaError, Wanted};
 

@@ -33,7 +33,7 @@ use crate::domain::account::{Role, UserStatus};
 use crate::domain::fields::FieldErrors;
 use crate::domain::limits::{Hit, Rule};
 use crate::domain::records::User;
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{BadCursor, Conflict, TokenError, Wanted, WriteError};
 

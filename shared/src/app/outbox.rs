@@ -18,7 +18,7 @@ use super::{App, now};
 use crate::domain::ids::OutboxId;
 use crate::domain::records::{EmailKind, LinkAccount, LinkSpec, OutboxMessage, StoredToken, User};
 use crate::domain::token::{LinkToken, TokenPurpose, link_nonce};
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::templates::render_email;
 

@@ -20,7 +20,7 @@ use crate::domain::ids::InvitationId;
 use crate::domain::limits::{Hit, Rule};
 use crate::domain::records::{EmailKind, Invitation, InvitationStatus, PartnerLink};
 use crate::domain::token::TokenPurpose;
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{Conflict, MAX_PAGE, Page, WriteError};
 

@@ -38,7 +38,7 @@ use crate::domain::limits::{Hit, Rule};
 use crate::domain::password::{NewPassword, PasswordError};
 use crate::domain::records::{AuditEvent, EmailKind, EmailOwner, LinkAccount, StoredToken};
 use crate::domain::token::{LinkToken, TokenHash, TokenPurpose};
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{Conflict, PasswordChange, TokenClaim, Wanted, WriteError};
 

@@ -18,7 +18,7 @@ use crate::domain::ids::BusinessId;
 use crate::domain::limits::Rule;
 use crate::domain::records::{Business, User};
 use crate::domain::session::{RefreshToken, StoredSession};
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{Conflict, LoginError, WriteError};
 

@@ -24,7 +24,7 @@ use crate::domain::records::{
     EmailKind, EmailOwner, InvitationRef, InvitationStatus, RequestStatus, SignUpRequest, StoredToken,
 };
 use crate::domain::token::{LinkToken, TokenPurpose};
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{Conflict, Wanted, WriteError};
 

@@ -17,7 +17,7 @@ use crate::app::App;
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::ids::BusinessId;
 use crate::domain::records::User;
-#[allow(unused_imports)] // The unit tests call through trait objects.
+#[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
 use crate::ports::{Conflict, WriteError};
 
