@@ -47,8 +47,17 @@ web-build: web-deps
 	@echo "==> Building the web console into web/dist"
 	cd $(WEB) && npm run build
 
+# Debian's Chromium, installed with apt-get when it is missing and this user may (root, or sudo
+# without a password); otherwise the message says what to do.
 chromium:
-	@test -x "$(CHROMIUM)" || { echo "Chromium is missing at $(CHROMIUM): install Debian's chromium package (sudo apt-get install chromium), or set CHROMIUM=/path/to/chromium. .ci/run installs it." >&2; exit 1; }
+	@if [ ! -x "$(CHROMIUM)" ] && [ "$(CHROMIUM)" = /usr/bin/chromium ] && command -v apt-get >/dev/null; then \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo=sudo; else sudo=no; fi; \
+	  if [ "$$sudo" != no ]; then \
+	    echo "==> Installing Chromium (Debian package) for the browser tests"; \
+	    $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends chromium; \
+	  fi; \
+	fi
+	@test -x "$(CHROMIUM)" || { echo "Chromium is missing at $(CHROMIUM): install Debian's chromium package (sudo apt-get install chromium), or set CHROMIUM=/path/to/chromium." >&2; exit 1; }
 
 # Typecheck (against the API types generated from infra/openapi.yaml), lint, unit tests, the
 # production build (which prints and enforces the JavaScript budget), then the stories in

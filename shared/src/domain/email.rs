@@ -12,7 +12,9 @@
 //! A business address must not belong to a free provider (the list shipped in
 //! `shared/data/free_email_domains.txt`, from the npm package `free-email-domains`) nor to a
 //! disposable one (`shared/data/disposable_email_domains.txt`, the list of the `mailchecker`
-//! crate, MIT-licensed, sorted).
+//! crate 6.0.21, MIT-licensed). The build packs both into deflated blocks
+//! ([`super::packed_list`]): a function carries a third of their text and unpacks one block
+//! of 4 KiB per lookup, nothing at start-up.
 //!
 //! A business address becomes a Cognito username, so it must also be one Cognito accepts, or
 //! the request would pass here and fail at approval. Cognito's usernames are at most 128
@@ -21,12 +23,12 @@
 //! email check accepts, the emulator's included: letters, digits and `._%+-` before the `@`,
 //! and a top-level domain of letters ([`is_identity_compatible`]).
 
-use std::collections::HashSet;
 use std::fmt;
-use std::sync::LazyLock;
 
 use email_address::{EmailAddress, Options};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::packed_list::{DISPOSABLE_DOMAINS, FREE_MAIL_DOMAINS};
 
 /// The longest address accepted, in bytes: a forward path of 256 octets (RFC 5321, 4.5.3.1.3)
 /// less its angle brackets.
@@ -38,40 +40,6 @@ pub const MAX_ACCOUNT_EMAIL_LENGTH: usize = 128;
 
 /// What the syntax check allows: `name@host.tld` and nothing more exotic.
 const SYNTAX: Options = Options { minimum_sub_domains: 2, allow_domain_literal: false, allow_display_text: false };
-
-/// Free email providers, one domain a line, `#` starting a comment line.
-static FREE_MAIL_DOMAINS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    include_str!("../../data/free_email_domains.txt")
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .collect()
-});
-
-/// Disposable email domains: the list of the `mailchecker` crate (6.0.21), one domain a line,
-/// sorted by bytes, without duplicates. It is searched where it lies in the binary
-/// ([`is_listed`]), so a function pays nothing for it at start-up (no table to build, no
-/// pointer per entry to relocate) and a lookup reads about 17 lines of its 56,000.
-const DISPOSABLE_DOMAINS: &str = include_str!("../../data/disposable_email_domains.txt");
-
-/// Whether `wanted` is a line of `sorted`, whose lines are in byte order: a binary search
-/// over the text itself.
-fn is_listed(sorted: &str, wanted: &str) -> bool {
-    let bytes = sorted.as_bytes();
-    // `low` and `high` are always the start of a line (or the end of the text).
-    let (mut low, mut high) = (0, bytes.len());
-    while low < high {
-        let mid = low + (high - low) / 2;
-        let start = bytes[low..mid].iter().rposition(|&b| b == b'\n').map_or(low, |at| low + at + 1);
-        let end = bytes[start..high].iter().position(|&b| b == b'\n').map_or(high, |at| start + at);
-        match sorted[start..end].cmp(wanted) {
-            std::cmp::Ordering::Equal => return true,
-            std::cmp::Ordering::Less => low = end + 1,
-            std::cmp::Ordering::Greater => high = start,
-        }
-    }
-    false
-}
 
 /// A syntactically valid, lowercased email address at a domain that is neither a free nor a
 /// disposable email provider.
@@ -214,7 +182,7 @@ fn domain_of(address: &str) -> &str {
 fn is_disposable(domain: &str) -> bool {
     let mut candidate = domain;
     loop {
-        if is_listed(DISPOSABLE_DOMAINS, candidate) {
+        if DISPOSABLE_DOMAINS.contains(candidate) {
             return true;
         }
         match candidate.split_once('.') {
@@ -255,10 +223,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn free_domains() -> Vec<&'static str> {
-        let mut domains: Vec<_> = FREE_MAIL_DOMAINS.iter().copied().collect();
-        domains.sort_unstable();
-        domains
+    fn free_domains() -> Vec<String> {
+        FREE_MAIL_DOMAINS.lines()
     }
 
     #[test]
@@ -437,34 +403,9 @@ mod tests {
     }
 
     #[test]
-    fn the_disposable_list_is_sorted_lowercase_and_without_duplicates() {
-        let lines: Vec<&str> = DISPOSABLE_DOMAINS.lines().collect();
-        assert!(lines.len() > 50_000, "the whole list is shipped ({} domains)", lines.len());
-        assert!(lines.windows(2).all(|pair| pair[0] < pair[1]), "sorted by bytes, each domain once");
-        assert!(lines.iter().all(|d| !d.is_empty() && *d == d.trim() && *d == d.to_lowercase()));
-    }
-
-    #[test]
-    fn every_listed_disposable_domain_is_found_and_its_neighbours_are_not() {
-        let all: HashSet<&str> = DISPOSABLE_DOMAINS.lines().collect();
-        for domain in DISPOSABLE_DOMAINS.lines() {
-            assert!(is_listed(DISPOSABLE_DOMAINS, domain), "{domain} is found");
-            for near in [format!("{domain}x"), format!("a{domain}"), domain[..domain.len() - 1].to_owned()] {
-                let listed = all.contains(near.as_str());
-                assert_eq!(is_listed(DISPOSABLE_DOMAINS, &near), listed, "{near}");
-            }
-        }
-    }
-
-    #[test]
-    fn the_sorted_search_finds_exactly_the_lines_of_small_lists() {
-        let list = "b.com\nc.org\nd.net\n";
-        for (wanted, listed) in [("a.com", false), ("b.com", true), ("c.org", true), ("d.net", true), ("e", false)] {
-            assert_eq!(is_listed(list, wanted), listed, "{wanted}");
-        }
-        assert!(!is_listed("", "a.com"));
-        assert!(is_listed("only.com", "only.com"));
-        assert!(!is_listed("b.com\nc.org\nd.net\n", ""));
+    fn the_whole_disposable_list_is_shipped() {
+        let domains = DISPOSABLE_DOMAINS.lines().len();
+        assert!(domains > 50_000, "{domains} domains");
     }
 
     #[test]
@@ -483,7 +424,7 @@ mod tests {
                 matches!(
                     &refused,
                     Err(EmailError::FreeMail { domain: d } | EmailError::Disposable { domain: d })
-                        if d == domain
+                        if *d == domain
                 ),
                 "{domain}: {refused:?}",
             );
@@ -492,8 +433,8 @@ mod tests {
 
     #[test]
     fn the_shipped_list_is_lowercase_and_holds_the_big_providers() {
-        assert!(FREE_MAIL_DOMAINS.len() > 10_000);
-        assert!(FREE_MAIL_DOMAINS.iter().all(|d| *d == d.to_lowercase() && !d.contains(char::is_whitespace)));
+        assert!(free_domains().len() > 10_000);
+        assert!(free_domains().iter().all(|d| *d == d.to_lowercase() && !d.contains(char::is_whitespace)));
         for domain in ["gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me"] {
             assert!(FREE_MAIL_DOMAINS.contains(domain), "{domain}");
         }
@@ -553,9 +494,7 @@ mod tests {
     /// properties below are about normalisation, not about the lists.
     fn business_domain() -> impl Strategy<Value = String> {
         "([a-z][a-z0-9]{1,10}\\.)?[a-z][a-z0-9]{2,14}(-[a-z0-9]{2,10})?\\.(com|io|de|fr|co\\.uk|org|net)"
-            .prop_filter("a listed provider", |domain| {
-                !FREE_MAIL_DOMAINS.contains(domain.as_str()) && !is_disposable(domain)
-            })
+            .prop_filter("a listed provider", |domain| !FREE_MAIL_DOMAINS.contains(domain) && !is_disposable(domain))
     }
 
     fn business_address() -> impl Strategy<Value = String> {
@@ -607,7 +546,7 @@ mod tests {
                 matches!(
                     &refused,
                     Err(EmailError::FreeMail { domain: d } | EmailError::Disposable { domain: d })
-                        if d == domain
+                        if *d == domain
                 ),
                 "{:?}",
                 refused

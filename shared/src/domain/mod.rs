@@ -6,6 +6,7 @@ pub mod fields;
 pub mod ids;
 pub mod limits;
 pub mod mfa;
+mod packed_list;
 pub mod password;
 pub mod profile;
 pub mod records;
