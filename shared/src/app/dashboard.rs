@@ -1,4 +1,4 @@
-//! The partner dashboard's frame: which customer a request acts on ([`target`], with the
+//! The partner dashboard's frame: which customer a request acts on (`target`, with the
 //! partner's link checked alongside each request's own reads or in its write), a partner's
 //! customer list and its choice of active customer ("Make Business Active"), the Business
 //! Profile page (the landing page after login), and health checks.

@@ -277,7 +277,7 @@ const RESEND_REPEAT_WINDOW: Duration = Duration::seconds(60);
 
 /// Sends a pending (or expired) invitation again with a new link; the old link stops working.
 /// Counted against the daily invitation limits, with its audit event in the same
-/// transaction. A resend within [`RESEND_REPEAT_WINDOW`] of the last resend is its repeat.
+/// transaction. A resend within `RESEND_REPEAT_WINDOW` (a minute) of the last resend is its repeat.
 #[tracing::instrument(name = "Resend an invitation", skip_all, fields(invitation_id = %id))]
 pub async fn resend(app: &App, caller: &Caller, id: &str, client: &str) -> Result<Invitation, AppError> {
     let mut invitation = own_invitation(app, caller, id).await?;

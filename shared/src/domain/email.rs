@@ -13,7 +13,7 @@
 //! `shared/data/free_email_domains.txt`, from the npm package `free-email-domains`) nor to a
 //! disposable one (`shared/data/disposable_email_domains.txt`, the list of the `mailchecker`
 //! crate 6.0.21, MIT-licensed). The build packs both into deflated blocks
-//! ([`super::packed_list`]): a function carries a third of their text and unpacks one block
+//! (`domain::packed_list`): a function carries a third of their text and unpacks one block
 //! of 4 KiB per lookup, nothing at start-up.
 //!
 //! A business address becomes a Cognito username, so it must also be one Cognito accepts, or
