@@ -2,9 +2,9 @@
 //!
 //! Each list is one lowercase domain a line, sorted by bytes, each once, after `#` comment
 //! lines (the build stops on a list that is not). It is cut into blocks of whole lines of
-//! about [`BLOCK_BYTES`] and each block deflated. What a function carries is a third of the text: a lookup finds
-//! its block by the blocks' first lines and inflates that block alone, so nothing is
-//! unpacked at start-up.
+//! about [`BLOCK_BYTES`], and each block is deflated: a function carries a third of the
+//! text, and a lookup finds its block by the blocks' first lines and inflates that block
+//! alone, so nothing is unpacked at start-up.
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -11,11 +11,11 @@ include!(concat!(env!("OUT_DIR"), "/packed_lists.rs"));
 /// A sorted list of lines, packed: see the module's documentation.
 pub(crate) struct PackedList {
     /// The first line of each block, in order.
-    pub heads: &'static [&'static str],
+    heads: &'static [&'static str],
     /// Where each block's deflated bytes end in `data` (the next block starts there).
-    pub ends: &'static [usize],
+    ends: &'static [usize],
     /// The blocks, raw deflate, one after another.
-    pub data: &'static [u8],
+    data: &'static [u8],
 }
 
 /// More than any block inflates to (blocks are packed from about 4 KiB of text).
@@ -33,7 +33,7 @@ impl PackedList {
     }
 
     /// The text of block `at`, inflated.
-    pub fn block(&self, at: usize) -> String {
+    fn block(&self, at: usize) -> String {
         let start = at.checked_sub(1).map_or(0, |before| self.ends[before]);
         let bytes =
             miniz_oxide::inflate::decompress_to_vec_with_limit(&self.data[start..self.ends[at]], MAX_BLOCK_TEXT);
