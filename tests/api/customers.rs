@@ -335,6 +335,15 @@ async fn a_resent_invitation_replaces_the_old_link_and_a_revoked_one_shows_the_r
     assert_eq!(old.status(), 410);
     assert!(old.text().await.unwrap().contains("replaced by a newer one"));
     assert_eq!(app.get(&second_link, None).await.status(), 200);
+
+    // Act: resend again at once (a double click, or a retry whose answer was lost)
+    let again = app.post_json(&format!("/partners/invitations/{id}/resend"), Some(&customer), &json!({})).await;
+
+    // Assert: taken for the resend's repeat: answered alike, nothing more sent, the link kept
+    assert_eq!(again.status(), 200);
+    let emails = app.emails_to(&email).await;
+    assert_eq!(emails.iter().filter(|e| e.subject.contains("invites you")).count(), 2);
+    assert_eq!(app.get(&second_link, None).await.status(), 200);
     let listed: Value = app.get("/partners/invitations", Some(&customer)).await.json().await.unwrap();
     assert_eq!(listed["items"][0]["status"], "pending");
 

@@ -404,17 +404,18 @@ async fn concurrent_invitations_resends_and_revocations_leave_one_result() {
     assert!(answers.iter().all(|(_, b)| b["invitation_id"] == id.as_str()), "{answers:?}");
     one_email_of_each_kind(&app, &pat, 1).await;
 
-    // Resend four times at once: one new link, the others told it was just resent
+    // Resend four times at once: one new link. The others are told it was just resent (409),
+    // or, when they read the invitation after it was stored, are taken for its repeat: 200,
+    // and nothing more sent.
     let resend = format!("/partners/invitations/{id}/resend");
     let answers = four(&app, "resend", || app.post_json(&resend, Some(&customer), &empty)).await;
     assert!(answers.iter().any(|(s, _)| *s == 200), "{answers:?}");
     assert!(answers.iter().all(|(s, _)| matches!(s, 200 | 409)), "{answers:?}");
     assert!(errors(&answers, 409).iter().all(|e| e == "resent_meanwhile"), "{answers:?}");
-    let resent = answers.iter().filter(|(s, _)| *s == 200).count();
     let invitations: Vec<_> =
         app.emails_to(&pat).await.into_iter().filter(|e| e.subject.contains("invites you")).collect();
-    assert_eq!(invitations.len(), 1 + resent, "one email per resend that succeeded");
-    assert_eq!(invitation_events("invitation_resent", id.clone()).await, resent);
+    assert_eq!(invitations.len(), 2, "the invitation and one resend, whichever answers 200: {answers:?}");
+    assert_eq!(invitation_events("invitation_resent", id.clone()).await, 1);
     // Only the newest link works.
     let links: Vec<String> = invitations.iter().map(|e| e.link_to("/signup?invitation=")).collect();
     for (n, link) in links.iter().enumerate() {
