@@ -5,7 +5,10 @@
 //! bytes), no composition rules (no "one digit, one symbol"), every character allowed and
 //! nothing trimmed or truncated, and a check against common and guessable passwords. That
 //! check is `zxcvbn`'s estimate, fed with what the portal knows of the person (their email
-//! address, their business's name) so that a password made from those is refused too.
+//! address, their business's name) so that a password made from those is refused too. The
+//! crate is vendored (`vendor/zxcvbn`): upstream's estimate, without its regular-expression
+//! engines and with its dictionaries deflated, so that the functions that set a password
+//! stay small.
 //!
 //! The password is held as a [`SecretString`]: it is never printed, and leaves the type only
 //! through [`NewPassword::expose`].

@@ -3,10 +3,6 @@
 #![warn(missing_docs)]
 
 #[macro_use]
-#[cfg(feature = "builder")]
-extern crate derive_builder;
-
-#[macro_use]
 extern crate lazy_static;
 
 use std::time::Duration;

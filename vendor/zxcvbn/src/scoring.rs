@@ -1,6 +1,6 @@
 use crate::matching::patterns::*;
 use crate::matching::Match;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::{cmp, fmt::Display};
 
 /// Score generated when measuring the entropy of a password.
@@ -58,18 +58,21 @@ pub struct GuessCalculation {
     pub sequence: Vec<Match>,
 }
 
+/// Patched: ordered maps, so that sequences are tried from the shortest, as the original
+/// JavaScript's objects iterate. Upstream's hash maps tried them in a random order, and the
+/// same password could get different estimates from one call to the next.
 #[derive(Debug, Clone)]
 struct Optimal {
     /// optimal.m[k][l] holds final match in the best length-l match sequence covering the
     /// password prefix up to k, inclusive.
     /// if there is no length-l sequence that scores better (fewer guesses) than
     /// a shorter match sequence spanning the same prefix, optimal.m[k][l] is undefined.
-    m: Vec<HashMap<usize, Match>>,
+    m: Vec<BTreeMap<usize, Match>>,
     /// same structure as optimal.m -- holds the product term Prod(m.guesses for m in sequence).
     /// optimal.pi allows for fast (non-looping) updates to the minimization function.
-    pi: Vec<HashMap<usize, u64>>,
+    pi: Vec<BTreeMap<usize, u64>>,
     /// same structure as optimal.m -- holds the overall metric.
-    g: Vec<HashMap<usize, u64>>,
+    g: Vec<BTreeMap<usize, u64>>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -126,9 +129,9 @@ pub fn most_guessable_match_sequence(
     }
 
     let mut optimal = Optimal {
-        m: vec![HashMap::new(); n],
-        pi: vec![HashMap::new(); n],
-        g: vec![HashMap::new(); n],
+        m: vec![BTreeMap::new(); n],
+        pi: vec![BTreeMap::new(); n],
+        g: vec![BTreeMap::new(); n],
     };
 
     /// helper: considers whether a length-l sequence ending at match m is better (fewer guesses)

@@ -1,19 +1,16 @@
 mod char_indexing;
 /// Defines potential patterns used to match against a password
 pub mod patterns;
+mod scan;
 
 use self::patterns::*;
 use crate::frequency_lists::DictionaryType;
 use char_indexing::{CharIndexable, CharIndexableStr};
-use fancy_regex::Regex as FancyRegex;
 use itertools::Itertools;
-use regex::Regex;
 use std::collections::HashMap;
 
 /// A match of a predictable pattern in the password.
 #[derive(Debug, Clone, PartialEq, Default)]
-#[cfg_attr(feature = "builder", derive(Builder))]
-#[cfg_attr(feature = "builder", builder(default))]
 #[cfg_attr(feature = "ser", derive(serde::Deserialize, serde::Serialize))]
 pub struct Match {
     /// Beginning of the match.
@@ -402,57 +399,44 @@ struct RepeatMatch {}
 
 impl Matcher for RepeatMatch {
     fn get_matches(&self, password: &str, user_inputs: &HashMap<String, usize>) -> Vec<Match> {
-        lazy_static! {
-            static ref GREEDY_REGEX: FancyRegex = FancyRegex::new(r"(.+)\1+").unwrap();
-            static ref LAZY_REGEX: FancyRegex = FancyRegex::new(r"(.+?)\1+").unwrap();
-            static ref LAZY_ANCHORED_REGEX: FancyRegex = FancyRegex::new(r"^(.+?)\1+$").unwrap();
-        }
-
         let mut matches = Vec::new();
         let mut last_index = 0;
         let char_indexable_password = CharIndexableStr::from(password);
         let char_count = password.chars().count();
         while last_index < char_count {
             let token = char_indexable_password.char_index(last_index..char_count);
-            let greedy_matches = GREEDY_REGEX.captures(token).unwrap();
-            if greedy_matches.is_none() {
+            let Some(greedy_match) = scan::find_repeat(token, true) else {
                 break;
-            }
-            let lazy_matches = LAZY_REGEX.captures(token).unwrap();
-            let greedy_matches = greedy_matches.unwrap();
-            let lazy_matches = lazy_matches.unwrap();
+            };
+            let lazy_match =
+                scan::find_repeat(token, false).expect("a greedy repeat is also a lazy one");
             let m4tch;
-            let base_token = if greedy_matches.get(0).unwrap().as_str().chars().count()
-                > lazy_matches.get(0).unwrap().as_str().chars().count()
+            let base_token = if token[greedy_match.whole.clone()].chars().count()
+                > token[lazy_match.whole.clone()].chars().count()
             {
                 // greedy beats lazy for 'aabaab'
                 //   greedy: [aabaab, aab]
                 //   lazy:   [aa,     a]
-                m4tch = greedy_matches;
+                m4tch = greedy_match;
                 // greedy's repeated string might itself be repeated, eg.
                 // aabaab in aabaabaabaab.
                 // run an anchored lazy match on greedy's repeated string
                 // to find the shortest repeated string
-                LAZY_ANCHORED_REGEX
-                    .captures(m4tch.get(0).unwrap().as_str())
-                    .unwrap()
-                    .unwrap()
-                    .get(1)
-                    .unwrap()
-                    .as_str()
+                scan::shortest_unit(&token[m4tch.whole.clone()])
+                    .expect("a repeat is made of a unit")
                     .to_string()
             } else {
                 // lazy beats greedy for 'aaaaa'
                 //   greedy: [aaaa,  aa]
                 //   lazy:   [aaaaa, a]
-                m4tch = lazy_matches;
-                m4tch.get(1).unwrap().as_str().to_string()
+                m4tch = lazy_match;
+                token[m4tch.unit.clone()].to_string()
             };
 
-            let m = m4tch.get(0).unwrap();
+            let m = m4tch.whole;
             let (i, j) = (
-                last_index + token[..m.start()].chars().count(),
-                last_index + token[..m.end()].chars().count() - 1,
+                last_index + token[..m.start].chars().count(),
+                last_index + token[..m.end].chars().count() - 1,
             );
             // recursively match and score the base string
             let base_analysis = super::scoring::most_guessable_match_sequence(
@@ -463,8 +447,7 @@ impl Matcher for RepeatMatch {
             let base_matches = base_analysis.sequence;
             let base_guesses = base_analysis.guesses;
             let pattern = MatchPattern::Repeat(RepeatPattern {
-                repeat_count: m4tch.get(0).unwrap().as_str().chars().count()
-                    / base_token.chars().count(),
+                repeat_count: token[m.clone()].chars().count() / base_token.chars().count(),
                 base_token,
                 base_guesses,
                 base_matches,
@@ -473,7 +456,7 @@ impl Matcher for RepeatMatch {
                 pattern,
                 i,
                 j,
-                token: m4tch.get(0).unwrap().as_str().to_string(),
+                token: token[m].to_string(),
                 ..Match::default()
             });
             last_index = j + 1;
@@ -566,39 +549,27 @@ struct RegexMatch {}
 impl Matcher for RegexMatch {
     fn get_matches(&self, password: &str, _user_inputs: &HashMap<String, usize>) -> Vec<Match> {
         let mut matches = Vec::new();
-        for (&name, regex) in REGEXES.iter() {
-            for capture in regex.captures_iter(password) {
-                let m = capture.get(0).unwrap();
-                let pattern = MatchPattern::Regex(RegexPattern {
-                    regex_name: name.to_owned(),
-                    regex_match: capture
-                        .iter()
-                        .map(|x| x.unwrap().as_str().to_string())
-                        .collect(),
-                });
-                let (i, j) = (
-                    password[..m.start()].chars().count(),
-                    password[..m.end()].chars().count() - 1,
-                );
-                matches.push(Match {
-                    pattern,
-                    token: m.as_str().to_string(),
-                    i,
-                    j,
-                    ..Match::default()
-                });
-            }
+        // Upstream's one expression, "recent_year": `19[0-9]{2}|20[0-9]{2}`.
+        for m in scan::recent_years(password) {
+            let year = &password[m.clone()];
+            let pattern = MatchPattern::Regex(RegexPattern {
+                regex_name: "recent_year".to_owned(),
+                regex_match: vec![year.to_string()],
+            });
+            let (i, j) = (
+                password[..m.start].chars().count(),
+                password[..m.end].chars().count() - 1,
+            );
+            matches.push(Match {
+                pattern,
+                token: year.to_string(),
+                i,
+                j,
+                ..Match::default()
+            });
         }
         matches
     }
-}
-
-lazy_static! {
-    static ref REGEXES: HashMap<&'static str, Regex> = {
-        let mut table = HashMap::with_capacity(1);
-        table.insert("recent_year", Regex::new(r"19[0-9]{2}|20[0-9]{2}").unwrap());
-        table
-    };
 }
 
 /// a "date" is recognized as:
@@ -637,7 +608,7 @@ impl Matcher for DateMatch {
                     break;
                 }
                 let token_str = char_indexable.char_index(i..j + 1);
-                if !MAYBE_DATE_NO_SEPARATOR_REGEX.is_match(token_str) {
+                if !scan::is_digits_of_a_date(token_str) {
                     continue;
                 }
                 let token = CharIndexableStr::from(token_str);
@@ -690,11 +661,17 @@ impl Matcher for DateMatch {
                     }
                     let token = char_indexable.char_index(i..j + 1);
                     let (ymd, separator) = {
-                        let captures = MAYBE_DATE_WITH_SEPARATOR_REGEX.captures(token);
-                        if captures.is_none() {
+                        let Some(captures) = scan::date_with_separators(token) else {
                             continue;
-                        }
-                        let captures = captures.unwrap();
+                        };
+                        let captures = [
+                            token,
+                            captures[0],
+                            captures[1],
+                            captures[2],
+                            captures[3],
+                            captures[4],
+                        ];
                         if captures[2] != captures[4] {
                             // Original code uses regex backreferences, Rust doesn't support these.
                             // Need to manually test that group 2 and 4 are the same
@@ -847,8 +824,6 @@ lazy_static! {
         table.insert(8, vec![(2, 4), (4, 6)]);
         table
     };
-    static ref MAYBE_DATE_NO_SEPARATOR_REGEX: Regex = Regex::new(r"^[0-9]{4,8}$").unwrap();
-    static ref MAYBE_DATE_WITH_SEPARATOR_REGEX: Regex = Regex::new(r"^([0-9]{1,4})([\s/\\_.-])([0-9]{1,2})([\s/\\_.-])([0-9]{1,4})$").unwrap();
 }
 
 #[cfg(test)]
