@@ -82,6 +82,19 @@ pub fn sign_up_body(email: &str, business: &str) -> Value {
            "last_name": "Lovelace", "email": email, "phone": "+1 555 0100", "privacy_policy": true, "terms": true})
 }
 
+/// Waits, when a rate-limit window is about to roll over, until it has: the limits count in
+/// fixed windows aligned to multiples of 15 minutes (hours and days are such multiples), and
+/// a test that counts up to a limit across a roll-over would see its count start again.
+/// Call it before the first counted request; `needed` is how long the counting takes at most.
+pub async fn clear_of_window_edge(needed: Duration) {
+    const EDGE_EVERY_SECS: u64 = 900;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("a clock after 1970");
+    let left = Duration::from_secs(EDGE_EVERY_SECS) - Duration::from_millis((now.as_millis() % 900_000) as u64);
+    if left <= needed {
+        tokio::time::sleep(left + Duration::from_secs(1)).await;
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Duration::from_millis(500), None).await
 }

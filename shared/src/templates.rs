@@ -1,12 +1,12 @@
-//! Pages and emails, rendered with `minijinja` from templates compiled into the binary
-//! (`shared/templates/`). Names ending in `.html` are HTML-escaped; `.txt` are not. An
-//! email's text template starts with a `Subject: ...` line.
+//! Emails, rendered with `minijinja` from templates compiled into the binary
+//! (`shared/templates/emails/`): only the outbox relay renders them. Names ending in `.html`
+//! are HTML-escaped; `.txt` are not. An email's text template starts with a `Subject: ...`
+//! line. (The pages email links open are compiled templates: `crate::http::pages`.)
 
 use std::sync::LazyLock;
 
 use anyhow::Context as _;
 use minijinja::{AutoEscape, Environment};
-use serde::Serialize;
 
 use crate::domain::records::EmailKind;
 use crate::ports::Email;
@@ -18,10 +18,6 @@ macro_rules! templates {
 }
 
 const TEMPLATES: &[(&str, &str)] = templates![
-    "pages/layout.html",
-    "pages/signup.html",
-    "pages/message.html",
-    "pages/password.html",
     "emails/layout.html",
     "emails/sign_up_received.txt",
     "emails/sign_up_received.html",
@@ -54,16 +50,6 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env
 });
-
-/// Renders a page (`pages/<name>.html`).
-///
-/// # Errors
-/// When the template is unknown or fails to render: a defect, reported as such.
-pub fn render_page(name: &str, context: impl Serialize) -> anyhow::Result<String> {
-    ENV.get_template(&format!("pages/{name}.html"))
-        .and_then(|t| t.render(context))
-        .with_context(|| format!("Failed to render the page {name}"))
-}
 
 fn kind_name(kind: EmailKind) -> String {
     serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()

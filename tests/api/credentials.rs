@@ -4,9 +4,11 @@
 //! table (`faults.rs`) does not see: a retried lock refuses the customer's old session, and
 //! a customer created locked stays disabled whichever call failed.
 
+use std::time::Duration;
+
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
 use portal::local::aws_calls::Fault;
-use portal_tests::{PASSWORD, TestApp, sign_up_body, spawn_app, unique_domain};
+use portal_tests::{PASSWORD, TestApp, clear_of_window_edge, sign_up_body, spawn_app, unique_domain};
 use serde_json::{Value, json};
 
 const NEW_PASSWORD: &str = "amber lantern quietly folds";
@@ -202,6 +204,7 @@ async fn a_stranger_guessing_a_password_is_blocked_at_its_address_and_the_owner_
     let app = spawn_app().await;
     let email = format!("ada@{}", unique_domain());
     app.onboard_customer(&email, "Acme").await;
+    clear_of_window_edge(Duration::from_secs(60)).await;
     let mut guesses = Vec::new();
     for _ in 0..10 {
         guesses.push(login_from(&app, &email, "not the password at all", "203.0.113.66").await);

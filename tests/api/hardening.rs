@@ -12,7 +12,7 @@ use portal::domain::account::PartnerType;
 use portal::domain::ids::InvitationId;
 use portal::domain::records::{AuditEvent, EmailKind, Invitation, InvitationStatus, OutboxMessage};
 use portal::http::routes::ROUTES;
-use portal_tests::{TestApp, spawn_app, unique_domain};
+use portal_tests::{TestApp, clear_of_window_edge, spawn_app, unique_domain};
 use serde_json::{Value, json};
 
 fn invite_body(email: &str) -> Value {
@@ -73,6 +73,7 @@ async fn four_concurrent_identical_invitations_make_one_invitation_and_one_email
 async fn invitation_emails_are_limited_per_recipient_and_per_customer_each_day() {
     // Arrange
     let app = spawn_app().await;
+    clear_of_window_edge(Duration::from_secs(60)).await;
     let customer = app.onboard_customer(&format!("hank@{}", unique_domain()), "Globex").await;
     let target = format!("pat@{}", unique_domain());
 

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use portal_tests::{ADMIN_PASSWORD, PASSWORD, TestApp, spawn_app, totp_now, unique_domain};
+use portal_tests::{ADMIN_PASSWORD, PASSWORD, TestApp, clear_of_window_edge, spawn_app, totp_now, unique_domain};
 use serde_json::{Value, json};
 
 /// The calls of one request, wave by wave, each wave's calls in name order.
@@ -101,6 +101,7 @@ async fn a_wrong_code_is_refused_counted_as_a_failed_login_and_the_limit_applies
     // Arrange: an enrolled admin at its second step
     let app = spawn_app().await;
     app.admin_token().await;
+    clear_of_window_edge(Duration::from_secs(60)).await;
     let (_, challenge) = first_step(&app, &app.admin_email, ADMIN_PASSWORD).await;
     let right = app.authenticator_code(&app.admin_email, &challenge).await.unwrap();
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use portal::domain::records::StoredToken;
 use portal::domain::token::{LinkToken, TokenPurpose};
-use portal_tests::{PASSWORD, sign_up_body, spawn_app, unique_domain};
+use portal_tests::{PASSWORD, clear_of_window_edge, sign_up_body, spawn_app, unique_domain};
 use serde_json::{Value, json};
 
 async fn approved_link(app: &portal_tests::TestApp, email: &str) -> String {
@@ -202,6 +202,7 @@ async fn a_wrong_password_and_an_unknown_address_get_the_same_error() {
 #[tokio::test]
 async fn repeated_logins_for_one_account_are_rate_limited() {
     let app = spawn_app().await;
+    clear_of_window_edge(Duration::from_secs(60)).await;
     let email = format!("ada@{}", unique_domain());
     let mut statuses = Vec::new();
     for _ in 0..12 {

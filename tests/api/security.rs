@@ -2,11 +2,13 @@
 //! never stored, link hosts from configuration, per-address rate limits, tokens of another
 //! pool or of the wrong kind refused, roles never read from a body, and no email lost.
 
+use std::time::Duration;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 use portal::app::outbox::{self, MAX_ATTEMPTS};
 use portal::domain::records::{EmailKind, OutboxStatus};
 use portal::ports::calls::*;
-use portal_tests::{TestApp, sign_up_body, spawn_app, unique_domain};
+use portal_tests::{TestApp, clear_of_window_edge, sign_up_body, spawn_app, unique_domain};
 use serde_json::{Value, json};
 
 /// Every string anywhere in the test's table (tests may Scan; the product never does).
@@ -94,6 +96,7 @@ async fn email_links_use_the_configured_host_whatever_host_the_request_names() {
 #[tokio::test]
 async fn forgot_password_is_rate_limited_per_client_address_across_accounts() {
     let app = spawn_app().await;
+    clear_of_window_edge(Duration::from_secs(60)).await;
     let domain = unique_domain();
     let mut statuses = Vec::new();
     for n in 0..22 {

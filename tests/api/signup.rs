@@ -105,7 +105,7 @@ async fn the_html_form_shows_field_errors_on_the_page_and_keeps_what_was_typed()
 
     assert_eq!(response.status(), 422);
     let html = response.text().await.unwrap();
-    assert!(html.contains("Acme &amp; Sons"));
+    assert!(html.contains(r#"value="Acme &#38; Sons""#), "what was typed, escaped: {html}");
     assert!(html.contains("free email providers such as yahoo.com"));
     assert!(html.contains("Please agree to the Terms and Conditions."));
 }

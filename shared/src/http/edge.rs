@@ -14,10 +14,10 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use tracing::Instrument as _;
 
+use super::pages::MessagePage;
 use crate::app::customers::{self, IMPERSONATION_HEADER};
 use crate::app::{App, AppError, Caller, LinkProblem, authenticate};
 use crate::domain::fields::FieldErrors;
-use crate::templates::render_page;
 
 /// Whether the request came from an HTML form, so the answer is a page, not JSON.
 pub fn is_form(req: &Request) -> bool {
@@ -145,9 +145,9 @@ pub fn page_response(status: StatusCode, html: String) -> Response<Body> {
 
 /// A page with a title and a sentence.
 pub fn message_page(status: StatusCode, title: &str, message: &str, tone: &str) -> Response<Body> {
-    match render_page("message", json!({"title": title, "message": message, "tone": tone})) {
-        Ok(html) => page_response(status, html),
-        Err(e) => error_response(&AppError::Unavailable(e)),
+    match page(&MessagePage { title, message, tone, link: None }, status) {
+        Ok(response) => response,
+        Err(e) => error_response(&e),
     }
 }
 
@@ -248,8 +248,9 @@ pub fn created(body: &impl Serialize) -> Reply {
 }
 
 /// A rendered HTML page (see [`page_response`] for its headers).
-pub fn page(name: &str, context: serde_json::Value, status: StatusCode) -> Reply {
-    Ok(page_response(status, render_page(name, context)?))
+pub fn page(page: &impl askama::Template, status: StatusCode) -> Reply {
+    let html = page.render().map_err(|e| AppError::Unavailable(anyhow::anyhow!("Failed to render a page: {e}")))?;
+    Ok(page_response(status, html))
 }
 
 /// The answer for a method a route's function does not serve.

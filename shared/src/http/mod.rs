@@ -11,7 +11,8 @@
 //! - [`admin`]: approvals, health-check editing, catalog maintenance, dead-lettered emails,
 //!   the business directory.
 //!
-//! Handler modules import [`edge`] and never each other's handlers; [`dispatch`] (the local
+//! [`pages`] are the HTML pages email links open. Handler modules import [`edge`] and never
+//! each other's handlers; [`dispatch`] (the local
 //! router's way in) is the only place that knows them all.
 
 pub mod admin;
@@ -19,6 +20,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod edge;
 pub mod onboarding;
+pub mod pages;
 pub mod partners;
 pub mod routes;
 pub mod sessions;

@@ -4,12 +4,12 @@
 
 use lambda_http::Request;
 use lambda_http::http::{Method, StatusCode};
-use serde_json::json;
 
 use super::edge::{
     Answer, Outcome, Reply, client_ip, is_form, json_response, link_problem_page, message_page, method_not_allowed, ok,
     page, query, read_body, respond,
 };
+use super::pages::{MessagePage, PageLink, PasswordPage, SignUpPage};
 use crate::app::passwords::{self, PasswordForm};
 use crate::app::signup::{self, SignUpForm};
 use crate::app::{App, AppError};
@@ -59,11 +59,7 @@ pub async fn sign_up(app: &App, req: Request) -> Answer {
                     None => None,
                 };
                 page(
-                    "signup",
-                    json!({"action": action, "invitation": invitation, "errors": errors, "values": {
-                        "business_name": form.business_name, "business_website": form.business_website,
-                        "first_name": form.first_name, "last_name": form.last_name, "email": form.email,
-                        "phone": form.phone, "privacy_policy": form.privacy_policy, "terms": form.terms}}),
+                    &SignUpPage::new(&action, invitation.as_ref(), Some(&form), &errors),
                     StatusCode::UNPROCESSABLE_ENTITY,
                 )
             }
@@ -76,15 +72,11 @@ pub async fn sign_up(app: &App, req: Request) -> Answer {
 /// The sign-up form, pre-filled when opened from an invitation link (which it only reads).
 async fn sign_up_page(app: &App, req: &Request) -> Reply {
     let action = signup_action(app);
+    let no_errors = FieldErrors::new();
     match query(req, "invitation") {
-        None => page("signup", json!({"action": action, "values": {}, "errors": {}}), StatusCode::OK),
+        None => page(&SignUpPage::new(&action, None, None, &no_errors), StatusCode::OK),
         Some(token) => match signup::open_invitation(app, &token).await {
-            Ok(view) => page(
-                "signup",
-                json!({"action": action, "invitation": view, "errors": {},
-                       "values": {"business_name": view.business_name, "email": view.email}}),
-                StatusCode::OK,
-            ),
+            Ok(view) => page(&SignUpPage::new(&action, Some(&view), None, &no_errors), StatusCode::OK),
             Err(AppError::Link(problem)) => Ok(link_problem_page(problem)),
             Err(e) => Err(e),
         },
@@ -134,8 +126,13 @@ async fn password_link(app: &App, req: &Request, purpose: TokenPurpose) -> Reply
         let token = query(req, "token");
         return match passwords::open_link(app, purpose, token.as_deref()).await {
             Ok(email) => page(
-                "password",
-                json!({"title": title, "action": action, "token": token, "email": email, "errors": {}}),
+                &PasswordPage {
+                    title,
+                    action,
+                    token: token.as_deref().unwrap_or_default(),
+                    email: &email,
+                    errors: &FieldErrors::new(),
+                },
                 StatusCode::OK,
             ),
             Err(AppError::Link(problem)) => Ok(link_problem_page(problem)),
@@ -149,10 +146,15 @@ async fn password_link(app: &App, req: &Request, purpose: TokenPurpose) -> Reply
     let form: PasswordForm = read_body(req)?;
     match passwords::redeem_password_link(app, purpose, &form, &client_ip(req)).await {
         Ok(_) if html => page(
-            "message",
-            json!({"title": "Password set", "tone": "notice",
-                   "message": "Your password has been set successfully. You can now log in with your business email and password.",
-                   "link": {"href": format!("{}/login", app.config.portal_url.trim_end_matches('/')), "text": "Login"}}),
+            &MessagePage {
+                title: "Password set",
+                tone: "notice",
+                message: "Your password has been set successfully. You can now log in with your business email and password.",
+                link: Some(PageLink {
+                    href: format!("{}/login", app.config.portal_url.trim_end_matches('/')),
+                    text: "Login",
+                }),
+            },
             StatusCode::OK,
         ),
         Ok(_) => ok(&Outcome::status("password_set")),
@@ -160,8 +162,13 @@ async fn password_link(app: &App, req: &Request, purpose: TokenPurpose) -> Reply
         Err(AppError::Validation(errors)) if html => {
             let email = passwords::open_link(app, purpose, form.token.as_deref()).await?;
             page(
-                "password",
-                json!({"title": title, "action": action, "token": form.token, "email": email, "errors": errors}),
+                &PasswordPage {
+                    title,
+                    action,
+                    token: form.token.as_deref().unwrap_or_default(),
+                    email: &email,
+                    errors: &errors,
+                },
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }
