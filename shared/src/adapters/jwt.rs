@@ -17,17 +17,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use bytes::Bytes;
-use http_body_util::{BodyExt as _, Empty, Limited};
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use aws_smithy_http_client::Connector;
+use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
+use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
+use aws_smithy_runtime_api::client::http::{HttpConnector as _, HttpConnectorSettings};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_types::body::SdkBody;
+use http_body_util::{BodyExt as _, Limited};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject as _;
-use rustls::{ClientConfig, RootCertStore};
 use serde::Deserialize;
 use tokio::sync::{Mutex, RwLock};
 
@@ -61,12 +59,12 @@ pub trait KeySource: Send + Sync {
 }
 
 /// The pool's JWKS document over HTTPS (or plain HTTP from the local emulator), fetched with
-/// the HTTP and TLS stack the SDK's default client already links (hyper 1, rustls on
-/// aws-lc-rs), so that no second stack grows the binaries.
+/// the SDK's own HTTP connector (hyper 1, rustls on aws-lc-rs), built with its own trust
+/// roots: a second client of the same stack, but of the same types, so no HTTP code is
+/// compiled twice (a hyper client of another body type was 0.15 MB of every signed-in
+/// function).
 pub struct JwksUrl {
-    /// The client, or why none could be built: then every fetch fails with that reason, as
-    /// an unreachable endpoint would.
-    http: Result<Client<HttpsConnector<HttpConnector>, Empty<Bytes>>, String>,
+    http: Connector,
     url: String,
 }
 
@@ -78,42 +76,31 @@ const MAX_JWKS_BYTES: usize = 64 * 1024;
 /// load, where the system's store is a file of some 140 to read and parse.
 const TRUST_ROOTS: &str = include_str!("../../data/amazon_trust_roots.pem");
 
-fn trust_roots() -> Result<RootCertStore, String> {
-    let mut roots = RootCertStore::empty();
-    for certificate in CertificateDer::pem_slice_iter(TRUST_ROOTS.as_bytes()) {
-        let certificate = certificate.map_err(|e| format!("A shipped trust root does not parse: {e}"))?;
-        roots.add(certificate).map_err(|e| format!("A shipped trust root is not usable: {e}"))?;
-    }
-    Ok(roots)
-}
-
 impl JwksUrl {
     pub fn new(url: String) -> Self {
-        let mut http = HttpConnector::new();
-        http.set_connect_timeout(Some(FETCH_TIMEOUT));
-        http.enforce_http(false);
-        // The provider is named rather than left to rustls's process default, which is ambiguous
-        // in builds where another crate also enables ring (the local stack's tests).
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = trust_roots().and_then(|roots| {
-            ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map(|config| config.with_root_certificates(roots).with_no_client_auth())
-                .map_err(|e| format!("No TLS configuration for the JWKS fetch: {e}"))
-        });
-        let http = tls.map(|tls| {
-            let https = HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1();
-            Client::builder(TokioExecutor::new()).build(https.wrap_connector(http))
-        });
+        let roots = TrustStore::empty().with_native_roots(false).with_pem_certificate(TRUST_ROOTS.as_bytes());
+        let settings =
+            HttpConnectorSettings::builder().connect_timeout(FETCH_TIMEOUT).read_timeout(FETCH_TIMEOUT).build();
+        // The provider is named rather than left to rustls's process default, which is
+        // ambiguous in builds where another crate also enables ring (the local stack's tests).
+        let http = Connector::builder()
+            .connector_settings(settings)
+            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+            .tls_context(TlsContext::builder().with_trust_store(roots).build().expect("a trust store builds"))
+            .build();
         Self { http, url }
     }
 
     async fn get(&self) -> anyhow::Result<JwkSet> {
-        let http = self.http.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
-        let uri: http::Uri = self.url.parse().context("The JWKS address is not a URL")?;
-        let answer = http.get(uri).await.context("Failed to fetch the user pool's JWKS")?;
+        let request = http::Request::get(&self.url).body(SdkBody::empty()).context("The JWKS address is not a URL")?;
+        let request = HttpRequest::try_from(request).context("The JWKS address is not a URL")?;
+        let answer = self
+            .http
+            .call(request)
+            .await
+            .map_err(|e| anyhow::anyhow!(e).context("Failed to fetch the user pool's JWKS"))?;
         let status = answer.status();
-        anyhow::ensure!(status.is_success(), "The JWKS endpoint answered with status {status}");
+        anyhow::ensure!(status.is_success(), "The JWKS endpoint answered with status {}", status.as_u16());
         let body = Limited::new(answer.into_body(), MAX_JWKS_BYTES)
             .collect()
             .await
@@ -378,7 +365,14 @@ mod tests {
 
     #[test]
     fn the_jwks_fetch_trusts_the_five_amazon_trust_services_roots() {
-        assert_eq!(trust_roots().unwrap().len(), 5);
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject as _;
+
+        let roots: Vec<_> = CertificateDer::pem_slice_iter(TRUST_ROOTS.as_bytes()).collect::<Result<_, _>>().unwrap();
+
+        assert_eq!(roots.len(), 5);
+        // The connector parses them when it is built, and would panic on one it cannot use.
+        drop(JwksUrl::new("https://cognito-idp.eu-west-1.amazonaws.com/pool/.well-known/jwks.json".into()));
     }
 
     #[tokio::test]

@@ -11,4 +11,5 @@ pub mod password;
 pub mod profile;
 pub mod records;
 pub mod session;
+mod suffixes;
 pub mod token;
