@@ -143,7 +143,7 @@ pub async fn set_active_business(
     let active = ActiveBusiness { user_id: caller.user.user_id.clone(), business_id: customer, chosen_at: now() };
     // The write's condition on the link, not a read, decides whether the partner may choose
     // this customer; the client named it from the list it chose from.
-    match app.store.set_active_business(&caller.user.business_id, &active).await {
+    match app.store.set_active_business(&caller.user.business_id, &caller.user.email, &active).await {
         Ok(()) => {}
         Err(WriteError::Conflict(Conflict::NotLinked)) => return Err(AppError::NotFound("business")),
         Err(e) => return Err(e.into()),

@@ -20,7 +20,7 @@ use anyhow::Context as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
-use super::session::{self, SessionUser};
+use super::session::{self, ActiveLink, SessionUser};
 use super::{App, AppError, now, now_ms};
 use crate::domain::account::{Role, UserStatus};
 use crate::domain::email::normalize_login_email;
@@ -34,7 +34,7 @@ use crate::domain::records::{Business, EmailOwner, User};
 use crate::domain::session::{LoginSession, RefreshToken, SessionId, StoredSession};
 #[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
-use crate::ports::{Conflict, Found, LoginError, MfaError, SignIn, Tokens, Wanted, WriteError};
+use crate::ports::{Conflict, LoginError, MfaError, SignIn, Tokens, Wanted, WriteError};
 
 /// Failed logins per (account, client address): that address is refused for that account.
 const FAILURES_PER_ACCOUNT_AND_ADDRESS: Rule = Rule { name: "login-fail-acct-ip", max: 10, window_secs: 900 };
@@ -180,7 +180,11 @@ pub async fn login(app: &App, form: LoginForm, client_ip: &str) -> Result<LoginS
     let found = app.store.look_up(&Wanted { email: Some(&email), counters: &counters, ..Wanted::default() }).await?;
     hold_back(&found.counters).await?;
     let holder = match &found.email_owner {
-        Some(EmailOwner::User { user_id, .. }) => Some((user_id.clone(), found.owner_business.clone())),
+        Some(EmailOwner::User { user_id, .. }) => Some(Holder {
+            user: user_id.clone(),
+            business: found.owner_business.clone(),
+            active: found.owner_active.clone(),
+        }),
         _ => None,
     };
     // Taken before Cognito is asked: a session end recorded after this instant ends this
@@ -227,7 +231,8 @@ pub async fn login(app: &App, form: LoginForm, client_ip: &str) -> Result<LoginS
         let setup = TotpSetup::new(&user.email, secret);
         return challenge(app, &user, &email, ChallengeKind::MfaSetup, &held, started_ms, Some(setup)).await;
     }
-    let session = finish_login(app, tokens, &user, account.business.take(), started_ms, None).await?;
+    let read = AlreadyRead { business: account.business.take(), active_link: account.active_link.take() };
+    let session = finish_login(app, tokens, &user, read, started_ms, None).await?;
     Ok(LoginStep::Session(Box::new(session)))
 }
 
@@ -259,13 +264,21 @@ async fn challenge(
     Ok(LoginStep::Challenge(Challenge { kind, token, expires_in: CHALLENGE_LIFETIME.whole_seconds(), setup }))
 }
 
+/// What a login read of the user's business and its active customer beside the password
+/// check (what is missing is read when the login is described).
+#[derive(Debug, Default)]
+pub(super) struct AlreadyRead {
+    pub business: Option<Business>,
+    pub active_link: Option<ActiveLink>,
+}
+
 /// Records a login whose credentials (and code) were checked, and describes who logged in.
 /// A login that completes a challenge uses it up in the same write.
 pub(super) async fn finish_login(
     app: &App,
     tokens: Tokens,
     user: &User,
-    business: Option<Business>,
+    read: AlreadyRead,
     started_ms: i64,
     challenge: Option<&ChallengeKey>,
 ) -> Result<Session, AppError> {
@@ -277,7 +290,7 @@ pub(super) async fn finish_login(
     let refresh_key = refresh.key();
     let (recorded, described) = tokio::join!(
         app.store.start_login(&session_id, &login, &refresh_key, &stored, challenge),
-        session::describe_with(app, user, business),
+        session::describe_with(app, user, read.business, read.active_link),
     );
     match recorded {
         Ok(()) => {}
@@ -291,18 +304,44 @@ pub(super) async fn finish_login(
     Ok(Session { tokens, user: described? })
 }
 
+/// Who holds an address, as its marker records it: the user, its business and, for a
+/// partner, its active customer (markers written before they recorded these have none).
+struct Holder {
+    user: UserId,
+    business: Option<BusinessId>,
+    active: Option<BusinessId>,
+}
+
 /// What the login answer shows of the holder of the address, read while its password is
-/// checked: the user, its business and its active customer (for a marker that records the
-/// business; else the user alone). An address without an account reads as much of nothing
-/// that exists, so that a login takes the same calls whether or not the address has one.
-async fn account_of(app: &App, holder: Option<&(UserId, Option<BusinessId>)>) -> anyhow::Result<Found> {
+/// checked.
+#[derive(Debug, Default)]
+struct Account {
+    user: Option<User>,
+    business: Option<Business>,
+    active_link: Option<ActiveLink>,
+}
+
+/// Reads the holder of the address while its password is checked: the user, its business
+/// and the link to its active customer (those its marker records; else the user alone). An
+/// address without an account reads as much of nothing that exists, so that a login takes
+/// the same calls whether or not the address has one.
+async fn account_of(app: &App, holder: Option<&Holder>) -> anyhow::Result<Account> {
     let nobody = (UserId::parse(NOBODY).context("a decoy id")?, BusinessId::parse(NOBODY).context("a decoy id")?);
-    let (user, business) = match holder {
-        Some((user, business)) => (user, business.as_ref()),
-        None => (&nobody.0, Some(&nobody.1)),
+    let (user, business, active) = match holder {
+        Some(h) => (&h.user, h.business.as_ref(), h.active.as_ref()),
+        None => (&nobody.0, Some(&nobody.1), None),
     };
-    let found = app.store.look_up(&Wanted { user: Some(user), business, ..Wanted::default() }).await?;
-    Ok(if holder.is_some() { found } else { Found::default() })
+    let link = business.zip(active);
+    let found = app.store.look_up(&Wanted { user: Some(user), business, link, ..Wanted::default() }).await?;
+    if holder.is_none() {
+        return Ok(Account::default());
+    }
+    let active_link = link.map(|(partner, customer)| ActiveLink {
+        partner: partner.clone(),
+        customer: customer.clone(),
+        link: found.link,
+    });
+    Ok(Account { user: found.user, business: found.business, active_link })
 }
 
 /// Counts a failed login on each of its counters (the limits were checked on read).

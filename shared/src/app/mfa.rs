@@ -15,7 +15,7 @@
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::login::{Held, Session, TotpSetup, count_failure, failure_counters, finish_login, hold_back};
+use super::login::{AlreadyRead, Held, Session, TotpSetup, count_failure, failure_counters, finish_login, hold_back};
 use super::{App, AppError, Caller, enforce_limits, now};
 use crate::domain::account::UserStatus;
 use crate::domain::fields::FieldErrors;
@@ -90,7 +90,7 @@ pub async fn complete_login(app: &App, form: MfaForm, client_ip: &str) -> Result
     if challenge.kind == ChallengeKind::MfaSetup {
         tracing::info!(user_id = %user.user_id, "TOTP turned on at the first login");
     }
-    finish_login(app, tokens, &user, None, challenge.auth_started_ms, Some(&key)).await
+    finish_login(app, tokens, &user, AlreadyRead::default(), challenge.auth_started_ms, Some(&key)).await
 }
 
 /// Whether the signed-in user has TOTP on.

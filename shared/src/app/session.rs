@@ -16,7 +16,7 @@ use super::{App, AppError, authenticate, enforce_limits, now, now_ms};
 use crate::domain::account::Role;
 use crate::domain::ids::BusinessId;
 use crate::domain::limits::Rule;
-use crate::domain::records::{Business, User};
+use crate::domain::records::{Business, PartnerLink, User};
 use crate::domain::session::{RefreshToken, StoredSession};
 #[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
@@ -43,13 +43,28 @@ pub async fn describe(app: &App, user: &User) -> Result<SessionUser, AppError> {
         return Ok(SessionUser { user: user.clone(), business_name: None, active_business: None });
     }
     let business = app.store.get_business(&user.business_id).await?;
-    describe_with(app, user, business).await
+    describe_with(app, user, business, None).await
 }
 
-/// Describes the signed-in user from its business already read (read here if it is missing)
-/// and its active customer, which the user item holds; only a partner's active customer
-/// needs one more read: that the partner is still linked to it, and its name.
-pub async fn describe_with(app: &App, user: &User, business: Option<Business>) -> Result<SessionUser, AppError> {
+/// The link of a partner to the customer it chose, as read beside its user (`link` absent:
+/// the link ended).
+#[derive(Debug)]
+pub struct ActiveLink {
+    pub partner: BusinessId,
+    pub customer: BusinessId,
+    pub link: Option<PartnerLink>,
+}
+
+/// Describes the signed-in user from its business and its active customer's link already
+/// read, reading here what is missing: the business, and for a partner whose active customer
+/// (which the user item holds) is not the one read, whether the partner is still linked to
+/// it, and its name.
+pub async fn describe_with(
+    app: &App,
+    user: &User,
+    business: Option<Business>,
+    active_link: Option<ActiveLink>,
+) -> Result<SessionUser, AppError> {
     if user.role == Role::Admin {
         return Ok(SessionUser { user: user.clone(), business_name: None, active_business: None });
     }
@@ -57,13 +72,15 @@ pub async fn describe_with(app: &App, user: &User, business: Option<Business>) -
         Some(business) => Some(business),
         None => app.store.get_business(&user.business_id).await?,
     };
-    let active_business = match user.active_business.as_ref().filter(|_| user.role == Role::Partner) {
+    let link = match user.active_business.as_ref().filter(|_| user.role == Role::Partner) {
         None => None,
-        // A link that ended since the choice means there is no active business any more.
-        Some(active) => {
-            app.store.get_customer_link(&user.business_id, active).await?.map(|l| (l.customer_id, l.customer_name))
-        }
+        Some(active) => match active_link.filter(|read| read.customer == *active && read.partner == user.business_id) {
+            Some(read) => read.link,
+            None => app.store.get_customer_link(&user.business_id, active).await?,
+        },
     };
+    // A link that ended since the choice means there is no active business any more.
+    let active_business = link.map(|l| (l.customer_id, l.customer_name));
     Ok(SessionUser { user: user.clone(), business_name: business.map(|b| b.name), active_business })
 }
 

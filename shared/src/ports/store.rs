@@ -80,6 +80,8 @@ pub struct Wanted<'a> {
     pub business: Option<&'a BusinessId>,
     pub token: Option<&'a TokenHash>,
     pub login: Option<&'a SessionId>,
+    /// A partner's link to a customer: (partner, customer).
+    pub link: Option<(&'a BusinessId, &'a BusinessId)>,
     pub counters: &'a [Counter],
 }
 
@@ -90,10 +92,14 @@ pub struct Found {
     /// The business of the user holding the address, when its marker records it (markers
     /// written before they did, and those of requests, do not).
     pub owner_business: Option<BusinessId>,
+    /// The active customer of the partner user holding the address, when its marker records
+    /// it (written with each choice since markers did).
+    pub owner_active: Option<BusinessId>,
     pub user: Option<User>,
     pub business: Option<Business>,
     pub token: Option<StoredToken>,
     pub login: Option<LoginSession>,
+    pub link: Option<PartnerLink>,
     /// Each wanted counter's count in its window, in the order asked (0 when never hit).
     pub counters: Vec<i64>,
 }
@@ -359,8 +365,14 @@ pub trait ActiveBusinesses: Send + Sync {
     async fn get_active_business(&self, partner: &BusinessId, user: &UserId) -> anyhow::Result<Option<ActiveBusiness>>;
 
     /// Makes `active.business_id` the partner user's active customer, only while the two
-    /// are linked. `NotLinked` otherwise.
-    async fn set_active_business(&self, partner: &BusinessId, active: &ActiveBusiness) -> Result<(), WriteError>;
+    /// are linked. `NotLinked` otherwise. `email` is the user's address, whose marker
+    /// records the choice too (what a login reads first).
+    async fn set_active_business(
+        &self,
+        partner: &BusinessId,
+        email: &str,
+        active: &ActiveBusiness,
+    ) -> Result<(), WriteError>;
 }
 
 /// Businesses and their profiles.

@@ -167,6 +167,8 @@ pub async fn walk(app: &TestApp) -> anyhow::Result<Walk> {
         app.put_json("/partner/active-business", Some(&pat), &active),
     )
     .await?;
+    w.step("login (the partner, an active customer)", "login", false, app.post_json("/auth/login", None, &login))
+        .await?;
     w.step("business profile (GET)", "business-profile", false, app.get("/business/profile", Some(&hank))).await?;
     w.step("business products", "business-products", false, app.get("/business/products", Some(&hank))).await?;
     let priority = json!({"priority": 1});

@@ -28,6 +28,7 @@ impl Lookups for DynamoStore {
         let business = slot(wanted.business.map(keys::profile));
         let token = slot(wanted.token.map(keys::link_token));
         let login = slot(wanted.login.map(keys::login));
+        let link = slot(wanted.link.map(|(partner, customer)| keys::customer_of(partner, customer)));
         let counters: Vec<usize> =
             wanted.counters.iter().filter_map(|c| slot(Some(rate_limits::counter_key(c)))).collect();
         if wanted_keys.is_empty() {
@@ -36,19 +37,20 @@ impl Lookups for DynamoStore {
         let mut items = self.get_many(&wanted_keys, "Failed to read what the step needs").await?;
         let mut take = |at: Option<usize>| at.and_then(|at| items[at].take());
         let marker = take(email);
-        let owner_business = marker
-            .as_ref()
-            .and_then(|m| m.get("business_id"))
-            .and_then(|v| v.as_s().ok())
-            .and_then(|id| BusinessId::parse(id));
+        let marker_id = |name: &str| {
+            marker.as_ref().and_then(|m| m.get(name)).and_then(|v| v.as_s().ok()).and_then(|id| BusinessId::parse(id))
+        };
+        let (owner_business, owner_active) = (marker_id("business_id"), marker_id("active_business"));
         let counts: Vec<Option<Item>> = counters.iter().map(|at| take(Some(*at))).collect();
         Ok(Found {
             email_owner: record(marker)?,
             owner_business,
+            owner_active,
             user: record(take(user))?,
             business: record(take(business))?,
             token: record(take(token))?,
             login: record(take(login))?,
+            link: record(take(link))?,
             counters: counts.iter().map(|item| rate_limits::count_of(item.as_ref())).collect(),
         })
     }

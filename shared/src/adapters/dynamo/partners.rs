@@ -266,16 +266,27 @@ impl ActiveBusinesses for DynamoStore {
     }
 
     /// One transaction: a condition check on the partner side of the link, and the choice
-    /// on the user's item.
-    async fn set_active_business(&self, partner: &BusinessId, active: &ActiveBusiness) -> Result<(), WriteError> {
+    /// on the user's item and on its address's marker (which a login reads first, so that it
+    /// reads the link beside the user).
+    async fn set_active_business(
+        &self,
+        partner: &BusinessId,
+        email: &str,
+        active: &ActiveBusiness,
+    ) -> Result<(), WriteError> {
         let mut chosen = Expr::default();
         chosen
             .set("active_business", s(active.business_id.as_ref()))
             .set("active_business_at", s(time_text(active.chosen_at)));
+        let mut on_marker = Expr::default();
+        on_marker.set("active_business", s(active.business_id.as_ref()));
         let writes = vec![
             Write::check(&keys::customer_of(partner, &active.business_id))
                 .when("attribute_exists(PK)", Conflict::NotLinked),
             Write::update(&keys::user(&active.user_id), chosen).when("attribute_exists(PK)", Conflict::Missing),
+            Write::update(&keys::email(email), on_marker)
+                .when("#user_id = :user", Conflict::Missing)
+                .bind(":user", s(active.user_id.as_ref())),
         ];
         self.transact(writes, "Failed to set the active business").await
     }

@@ -1,8 +1,9 @@
 //! Users, the email markers that make one account per address, and the admins' index.
 //!
-//! A user's marker also records the user's business (`business_id`), so that a login can
-//! read the user, its business and its active customer in the same round trip as it asks
-//! the identity provider, instead of after it.
+//! A user's marker also records the user's business (`business_id`) and, for a partner user,
+//! its active customer (`active_business`, written with each choice), so that a login can
+//! read the user, its business and the link to its active customer in the same round trip
+//! as it asks the identity provider, instead of after it.
 
 use async_trait::async_trait;
 

@@ -227,11 +227,18 @@ impl ActiveBusinesses for MemoryStore {
         Ok(self.state().await.active.get(&(partner.clone(), user.clone())).cloned())
     }
 
-    async fn set_active_business(&self, partner: &BusinessId, active: &ActiveBusiness) -> Result<(), WriteError> {
+    async fn set_active_business(
+        &self,
+        partner: &BusinessId,
+        email: &str,
+        active: &ActiveBusiness,
+    ) -> Result<(), WriteError> {
         let mut s = self.state().await;
         let linked = s.customer_side.contains_key(&(partner.clone(), active.business_id.clone()));
-        let outcome =
-            check([(!linked, Conflict::NotLinked), (!s.users.contains_key(&active.user_id), Conflict::Missing)]);
+        let marked =
+            matches!(s.emails.get(email), Some(EmailOwner::User { user_id, .. }) if *user_id == active.user_id);
+        let missing = !s.users.contains_key(&active.user_id) || !marked;
+        let outcome = check([(!linked, Conflict::NotLinked), (missing, Conflict::Missing)]);
         if outcome.is_ok() {
             s.active.insert((partner.clone(), active.user_id.clone()), active.clone());
             if let Some(user) = s.users.get_mut(&active.user_id) {
