@@ -199,7 +199,7 @@ async fn a_reset_also_signs_out_everywhere_beside_setting_the_password() {
 }
 
 #[tokio::test]
-async fn login_takes_three_waves_whether_it_succeeds_the_password_is_wrong_or_the_address_is_unknown() {
+async fn login_takes_three_calls_whether_it_succeeds_the_password_is_wrong_or_the_address_is_unknown() {
     let app = spawn_app().await;
     let email = format!("ada@{}", unique_domain());
     app.onboard_customer(&email, "Acme").await;
@@ -216,11 +216,43 @@ async fn login_takes_three_waves_whether_it_succeeds_the_password_is_wrong_or_th
     report("login", &ok_shape);
     report("login, wrong password", &wrong_shape);
     report("login, unknown address", &unknown_shape);
-    let expected = waves(&[&["cognito-idp:AdminInitiateAuth", BATCH_GET], &[TRANSACT]]);
-    let expected: Shape = [vec![BATCH_GET.to_owned()]].into_iter().chain(expected).collect();
+    let expected = waves(&[&[BATCH_GET], &["cognito-idp:AdminInitiateAuth"], &[TRANSACT]]);
     assert_eq!(ok_shape, expected);
     assert_eq!(wrong_shape, expected, "a failure is counted in the same number of calls");
     assert_eq!(unknown_shape, expected, "an unknown address makes the same calls");
+    let user = &ok.json::<Value>().await.unwrap()["user"];
+    assert_eq!((user["first_name"].as_str(), user["business_name"].as_str()), (Some("Ada"), Some("Acme")), "{user}");
+}
+
+#[tokio::test]
+async fn a_login_card_out_of_step_is_read_and_renewed_by_the_login_never_shown() {
+    // Arrange: a customer who logged in once, then renamed its business
+    let app = spawn_app().await;
+    let email = format!("ada@{}", unique_domain());
+    let token = app.onboard_customer(&email, "Acme").await;
+    let profile = app.get_json("/business/profile", &token).await;
+    let mut edit = profile.clone();
+    edit["name"] = json!("Acme Rockets");
+    let saved = app.put_json("/business/profile", Some(&token), &edit).await;
+    assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
+    let body = json!({"email": email, "password": PASSWORD});
+    let login = || app.post_json("/auth/login", None, &body);
+
+    // Act
+    let (renamed, renamed_shape) = measure(&app, login()).await;
+    let (again, again_shape) = measure(&app, login()).await;
+
+    // Assert: the card's check failed, so the login read the business and wrote the card
+    // anew; the next login answers from the new card
+    report("login after a rename", &renamed_shape);
+    let (renamed, again) = (renamed.json::<Value>().await.unwrap(), again.json::<Value>().await.unwrap());
+    assert_eq!(renamed["user"]["business_name"], "Acme Rockets", "{renamed}");
+    assert_eq!(again["user"]["business_name"], "Acme Rockets", "{again}");
+    assert_eq!(
+        renamed_shape,
+        waves(&[&[BATCH_GET], &["cognito-idp:AdminInitiateAuth"], &[TRANSACT], &[BATCH_GET], &[TRANSACT]])
+    );
+    assert_eq!(again_shape, waves(&[&[BATCH_GET], &["cognito-idp:AdminInitiateAuth"], &[TRANSACT]]));
 }
 
 #[tokio::test]

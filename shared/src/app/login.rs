@@ -6,10 +6,17 @@
 //! account alone is only slowed down, more with each failure (`domain::limits::login_delay`),
 //! and its owner's right password from their own address always gets through.
 //!
-//! Three waves, whether or not the address has an account: one read (the address's marker
-//! and the counters); the identity provider's password check, with the read of the user,
-//! its business and its active customer beside it; one write (the login recorded,
-//! conditioned on the account; or the failure counted).
+//! Three calls, whether or not the address has an account and whether or not the password
+//! is right: one read (the address's marker and the counters); the identity provider's
+//! password check; one write (the login recorded, conditioned on the account; or the failure
+//! counted). What the answer shows of the user (names, role, business name, a partner's
+//! active customer) is the address's login card, kept on its marker
+//! ([`crate::domain::records::LoginCard`]): the login's write checks it against the user,
+//! the business and the link, so it is never shown stale. A card out of step (after a rename
+//! or an edit of the names) costs that login a read and a second write, which renew it; a
+//! partner's switch to a customer the card does not name costs a read of the link beside the
+//! password check. An admin's login, and one whose marker has no card yet, read the user,
+//! its business and its active customer's link beside the password check instead.
 //!
 //! A right password does not always open a session: a user with TOTP on gets a challenge
 //! for the code of its authenticator app, and an admin without TOTP (admins must have it)
@@ -30,19 +37,16 @@ use crate::domain::mfa::{
     CHALLENGE_LIFETIME, ChallengeKey, ChallengeKind, ChallengeToken, LoginChallenge, otpauth_uri,
 };
 use crate::domain::password::MAX_PASSWORD_CHARS;
-use crate::domain::records::{Business, EmailOwner, User};
+use crate::domain::records::{Business, EmailOwner, LoginCard, User};
 use crate::domain::session::{LoginSession, RefreshToken, SessionId, StoredSession};
 #[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
-use crate::ports::{Conflict, LoginError, MfaError, SignIn, Tokens, Wanted, WriteError};
+use crate::ports::{CardUse, Conflict, Found, LoginError, MfaError, SignIn, Tokens, Wanted, WriteError};
 
 /// Failed logins per (account, client address): that address is refused for that account.
 const FAILURES_PER_ACCOUNT_AND_ADDRESS: Rule = Rule { name: "login-fail-acct-ip", max: 10, window_secs: 900 };
 /// Failed logins per client address, whatever the accounts (password spraying).
 const FAILURES_PER_ADDRESS: Rule = Rule { name: "login-fail-ip", max: 50, window_secs: 900 };
-/// What an address without an account reads instead of a user and business (ids of ours
-/// are never this).
-const NOBODY: &str = "nobody";
 
 /// Failed logins per account from every address: never refused, only slowed down.
 const FAILURES_PER_ACCOUNT: Rule = Rule { name: "login-fail-acct", max: i64::MAX, window_secs: 900 };
@@ -179,18 +183,11 @@ pub async fn login(app: &App, form: LoginForm, client_ip: &str) -> Result<LoginS
     let counters = failure_counters(&email, client_ip, now().unix_timestamp());
     let found = app.store.look_up(&Wanted { email: Some(&email), counters: &counters, ..Wanted::default() }).await?;
     hold_back(&found.counters).await?;
-    let holder = match &found.email_owner {
-        Some(EmailOwner::User { user_id, .. }) => Some(Holder {
-            user: user_id.clone(),
-            business: found.owner_business.clone(),
-            active: found.owner_active.clone(),
-        }),
-        _ => None,
-    };
+    let holder = Holder::of(&found);
     // Taken before Cognito is asked: a session end recorded after this instant ends this
     // login too, whichever finishes first.
     let started_ms = now_ms();
-    let (answer, account) = tokio::join!(app.identity.login(&email, &password), account_of(app, holder.as_ref()));
+    let (answer, account) = tokio::join!(app.identity.login(&email, &password), read_beside(app, holder.as_ref()));
     let sign_in = match answer {
         Ok(sign_in) => sign_in,
         Err(LoginError::InvalidCredentials) => {
@@ -203,13 +200,40 @@ pub async fn login(app: &App, form: LoginForm, client_ip: &str) -> Result<LoginS
     let tokens = match sign_in {
         SignIn::Tokens(tokens) => tokens,
         SignIn::MfaCode { session } => {
-            // The holder of the address, read beside the password check, is the user.
-            let user = account.user.take().filter(|u| u.status == UserStatus::Active);
+            // The holder of the address is the user (read beside the password check, or now).
+            let holder = holder.as_ref().ok_or(AppError::InvalidCredentials)?;
+            let user = match account.user.take() {
+                Some(user) => Some(user),
+                None => app.store.get_user(&holder.user).await?,
+            };
+            let user = user.filter(|u| u.user_id == holder.user && u.status == UserStatus::Active);
             let user = user.ok_or(AppError::InvalidCredentials)?;
             let held = Held { session: Some(session.expose_secret().to_owned()), tokens: None };
             return challenge(app, &user, &email, ChallengeKind::MfaCode, &held, started_ms, None).await;
         }
     };
+    // The answer is the address's login card, checked in the login's write.
+    if account.user.is_none()
+        && let Some(holder) = holder.as_ref().filter(|h| h.user == tokens.user_id)
+        && let Some((business, shown)) = holder.card_with(account.active_link.take())
+    {
+        let renewed = (Some(&shown) != holder.card.as_ref()).then_some(email.as_str());
+        let card = CardUse { check: Some((&shown, business)), write: renewed.map(|email| (email, &shown)) };
+        match record_login(app, &tokens, &holder.user, started_ms, None, card).await {
+            Ok(()) => {
+                tracing::info!(user_id = %holder.user, "Logged in");
+                let user = SessionUser { user_id: holder.user.clone(), email, business_id: business.clone(), shown };
+                return Ok(LoginStep::Session(Box::new(Session { tokens, user })));
+            }
+            // Out of step (a rename, a switch the marker missed, a lock): what the answer
+            // shows is read, and written on the card anew.
+            Err(WriteError::Conflict(Conflict::SessionsEnded | Conflict::StaleCard)) => {
+                tracing::info!("A login card was out of step");
+                account = account_of(app, holder).await?;
+            }
+            Err(e) => return Err(refused(e)),
+        }
+    }
     let user = match account.user.take().filter(|u| u.user_id == tokens.user_id) {
         Some(user) => user,
         None => app.store.get_user(&tokens.user_id).await?.ok_or(AppError::InvalidCredentials)?,
@@ -232,7 +256,7 @@ pub async fn login(app: &App, form: LoginForm, client_ip: &str) -> Result<LoginS
         return challenge(app, &user, &email, ChallengeKind::MfaSetup, &held, started_ms, Some(setup)).await;
     }
     let read = AlreadyRead { business: account.business.take(), active_link: account.active_link.take() };
-    let session = finish_login(app, tokens, &user, read, started_ms, None).await?;
+    let session = finish_login(app, tokens, &user, read, started_ms, None, Some(&email)).await?;
     Ok(LoginStep::Session(Box::new(session)))
 }
 
@@ -273,7 +297,9 @@ pub(super) struct AlreadyRead {
 }
 
 /// Records a login whose credentials (and code) were checked, and describes who logged in.
-/// A login that completes a challenge uses it up in the same write.
+/// A login that completes a challenge uses it up in the same write. With `card_of` (the
+/// login's address), the address's login card becomes what the answer shows, in the same
+/// write.
 pub(super) async fn finish_login(
     app: &App,
     tokens: Tokens,
@@ -281,35 +307,104 @@ pub(super) async fn finish_login(
     read: AlreadyRead,
     started_ms: i64,
     challenge: Option<&ChallengeKey>,
+    card_of: Option<&str>,
 ) -> Result<Session, AppError> {
-    let session_id = tokens.session.clone();
-    let refresh = RefreshToken::issued(SecretString::from(tokens.refresh_token.expose_secret().to_owned()));
-    let login = LoginSession::new(user.user_id.clone(), started_ms, now());
-    let mut stored = StoredSession::new(user.user_id.clone(), now());
-    stored.origin = Some(session_id.clone());
-    let refresh_key = refresh.key();
-    let (recorded, described) = tokio::join!(
-        app.store.start_login(&session_id, &login, &refresh_key, &stored, challenge),
-        session::describe_with(app, user, read.business, read.active_link),
-    );
-    match recorded {
-        Ok(()) => {}
-        // Locked, or its sessions ended (a reset, a lock), while the password was checked.
-        Err(WriteError::Conflict(Conflict::SessionsEnded)) => return Err(AppError::InvalidCredentials),
-        // Another request completed the same challenge first.
-        Err(WriteError::Conflict(Conflict::ChallengeUsed)) => return Err(AppError::ChallengeEnded),
-        Err(e) => return Err(e.into()),
-    }
+    let described = match card_of {
+        // What the card gets is the description: described first (from what was read).
+        Some(email) => {
+            let described = session::describe_with(app, user, read.business, read.active_link).await?;
+            let card = CardUse { check: None, write: Some((email, &described.shown)) };
+            record_login(app, &tokens, &user.user_id, started_ms, challenge, card).await.map_err(refused)?;
+            described
+        }
+        None => {
+            let (recorded, described) = tokio::join!(
+                record_login(app, &tokens, &user.user_id, started_ms, challenge, CardUse::default()),
+                session::describe_with(app, user, read.business, read.active_link),
+            );
+            recorded.map_err(refused)?;
+            described?
+        }
+    };
     tracing::info!(user_id = %user.user_id, "Logged in");
-    Ok(Session { tokens, user: described? })
+    Ok(Session { tokens, user: described })
 }
 
-/// Who holds an address, as its marker records it: the user, its business and, for a
-/// partner, its active customer (markers written before they recorded these have none).
+/// Records the login of `tokens` by `user`, begun at `started_ms` (see
+/// [`crate::ports::Sessions::start_login`]).
+async fn record_login(
+    app: &App,
+    tokens: &Tokens,
+    user: &UserId,
+    started_ms: i64,
+    challenge: Option<&ChallengeKey>,
+    card: CardUse<'_>,
+) -> Result<(), WriteError> {
+    let refresh = RefreshToken::issued(SecretString::from(tokens.refresh_token.expose_secret().to_owned()));
+    let login = LoginSession::new(user.clone(), started_ms, now());
+    let mut stored = StoredSession::new(user.clone(), now());
+    stored.origin = Some(tokens.session.clone());
+    app.store.start_login(&tokens.session, &login, &refresh.key(), &stored, challenge, card).await
+}
+
+/// The answer to a login whose write was refused.
+fn refused(e: WriteError) -> AppError {
+    match e {
+        // Locked, or its sessions ended (a reset, a lock), while the password was checked.
+        WriteError::Conflict(Conflict::SessionsEnded) => AppError::InvalidCredentials,
+        // Another request completed the same challenge first.
+        WriteError::Conflict(Conflict::ChallengeUsed) => AppError::ChallengeEnded,
+        e => e.into(),
+    }
+}
+
+/// Who holds an address, as its marker records it: the user, its business, for a partner
+/// its active customer, and what a login shows of them (markers written before they
+/// recorded these have none).
 struct Holder {
     user: UserId,
     business: Option<BusinessId>,
     active: Option<BusinessId>,
+    card: Option<LoginCard>,
+}
+
+impl Holder {
+    fn of(found: &Found) -> Option<Self> {
+        match &found.email_owner {
+            Some(EmailOwner::User { user_id, card, .. }) => Some(Self {
+                user: user_id.clone(),
+                business: found.owner_business.clone(),
+                active: found.owner_active.clone(),
+                card: card.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The card a login can answer from, and the business it names: a customer's or a
+    /// partner's (an admin's login reads its user: it needs its TOTP enrolment).
+    fn usable_card(&self) -> Option<(&BusinessId, &LoginCard)> {
+        let (business, card) = (self.business.as_ref()?, self.card.as_ref()?);
+        (card.role != Role::Admin && card.business_name.is_some()).then_some((business, card))
+    }
+
+    /// The active customer the marker records and the card does not name (a choice made
+    /// since the card was written): its link is read beside the password check.
+    fn unnamed_active(&self) -> Option<&BusinessId> {
+        let (_, card) = self.usable_card()?;
+        self.active.as_ref().filter(|active| card.active.as_ref().map(|(id, _)| id) != Some(*active))
+    }
+
+    /// What the login answers: the usable card, with the active customer of `link` when one
+    /// was read.
+    fn card_with(&self, link: Option<ActiveLink>) -> Option<(&BusinessId, LoginCard)> {
+        let (business, card) = self.usable_card()?;
+        let mut card = card.clone();
+        if let Some(read) = link {
+            card.active = read.link.map(|l| (l.customer_id, l.customer_name));
+        }
+        Some((business, card))
+    }
 }
 
 /// What the login answer shows of the holder of the address, read while its password is
@@ -321,21 +416,31 @@ struct Account {
     active_link: Option<ActiveLink>,
 }
 
-/// Reads the holder of the address while its password is checked: the user, its business
-/// and the link to its active customer (those its marker records; else the user alone). An
-/// address without an account reads as much of nothing that exists, so that a login takes
-/// the same calls whether or not the address has one.
-async fn account_of(app: &App, holder: Option<&Holder>) -> anyhow::Result<Account> {
-    let nobody = (UserId::parse(NOBODY).context("a decoy id")?, BusinessId::parse(NOBODY).context("a decoy id")?);
-    let (user, business, active) = match holder {
-        Some(h) => (&h.user, h.business.as_ref(), h.active.as_ref()),
-        None => (&nobody.0, Some(&nobody.1), None),
-    };
-    let link = business.zip(active);
-    let found = app.store.look_up(&Wanted { user: Some(user), business, link, ..Wanted::default() }).await?;
-    if holder.is_none() {
+/// What a login reads while Cognito checks the password: nothing when the address's card
+/// answers, but the link to an active customer the card does not name yet; the holder's
+/// user, business and link otherwise. An address without an account reads nothing, as one
+/// whose card answers.
+async fn read_beside(app: &App, holder: Option<&Holder>) -> anyhow::Result<Account> {
+    let Some(holder) = holder else {
         return Ok(Account::default());
+    };
+    if holder.usable_card().is_none() {
+        return account_of(app, holder).await;
     }
+    let (Some(partner), Some(customer)) = (holder.business.as_ref(), holder.unnamed_active()) else {
+        return Ok(Account::default());
+    };
+    let found = app.store.look_up(&Wanted { link: Some((partner, customer)), ..Wanted::default() }).await?;
+    let link = ActiveLink { partner: partner.clone(), customer: customer.clone(), link: found.link };
+    Ok(Account { active_link: Some(link), ..Account::default() })
+}
+
+/// Reads the holder of the address: the user, its business and the link to its active
+/// customer (those its marker records; else the user alone).
+async fn account_of(app: &App, holder: &Holder) -> anyhow::Result<Account> {
+    let (business, active) = (holder.business.as_ref(), holder.active.as_ref());
+    let link = business.zip(active);
+    let found = app.store.look_up(&Wanted { user: Some(&holder.user), business, link, ..Wanted::default() }).await?;
     let active_link = link.map(|(partner, customer)| ActiveLink {
         partner: partner.clone(),
         customer: customer.clone(),

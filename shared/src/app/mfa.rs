@@ -90,7 +90,7 @@ pub async fn complete_login(app: &App, form: MfaForm, client_ip: &str) -> Result
     if challenge.kind == ChallengeKind::MfaSetup {
         tracing::info!(user_id = %user.user_id, "TOTP turned on at the first login");
     }
-    finish_login(app, tokens, &user, AlreadyRead::default(), challenge.auth_started_ms, Some(&key)).await
+    finish_login(app, tokens, &user, AlreadyRead::default(), challenge.auth_started_ms, Some(&key), None).await
 }
 
 /// Whether the signed-in user has TOTP on.

@@ -14,9 +14,9 @@ use secrecy::{ExposeSecret as _, SecretString};
 
 use super::{App, AppError, authenticate, enforce_limits, now, now_ms};
 use crate::domain::account::Role;
-use crate::domain::ids::BusinessId;
+use crate::domain::ids::{BusinessId, UserId};
 use crate::domain::limits::Rule;
-use crate::domain::records::{Business, PartnerLink, User};
+use crate::domain::records::{Business, LoginCard, PartnerLink, User};
 use crate::domain::session::{RefreshToken, StoredSession};
 #[cfg_attr(test, allow(unused_imports))] // The unit tests call through trait objects.
 use crate::ports::calls::*;
@@ -29,18 +29,31 @@ const REFRESHES_PER_ADDRESS: Rule = Rule { name: "refresh-ip", max: 300, window_
 /// Who is signed in, as the console shows it.
 #[derive(Debug, Clone)]
 pub struct SessionUser {
-    pub user: User,
-    /// The user's own business (none for admins).
-    pub business_name: Option<String>,
-    /// For a partner: the customer it works on ("Make Business Active"), while still linked.
-    pub active_business: Option<(BusinessId, String)>,
+    pub user_id: UserId,
+    pub email: String,
+    pub business_id: BusinessId,
+    /// The names and role, the business's name (none for admins) and, for a partner, the
+    /// customer it works on ("Make Business Active") while still linked: what a login card
+    /// keeps.
+    pub shown: LoginCard,
+}
+
+impl SessionUser {
+    pub fn new(user: &User, business_name: Option<&str>, active_business: Option<(BusinessId, String)>) -> Self {
+        Self {
+            user_id: user.user_id.clone(),
+            email: user.email.clone(),
+            business_id: user.business_id.clone(),
+            shown: LoginCard::new(user, business_name, active_business),
+        }
+    }
 }
 
 /// Describes the signed-in user: its business's name and, for a partner, its active
 /// customer.
 pub async fn describe(app: &App, user: &User) -> Result<SessionUser, AppError> {
     if user.role == Role::Admin {
-        return Ok(SessionUser { user: user.clone(), business_name: None, active_business: None });
+        return Ok(SessionUser::new(user, None, None));
     }
     let business = app.store.get_business(&user.business_id).await?;
     describe_with(app, user, business, None).await
@@ -66,7 +79,7 @@ pub async fn describe_with(
     active_link: Option<ActiveLink>,
 ) -> Result<SessionUser, AppError> {
     if user.role == Role::Admin {
-        return Ok(SessionUser { user: user.clone(), business_name: None, active_business: None });
+        return Ok(SessionUser::new(user, None, None));
     }
     let business = match business.filter(|b| b.business_id == user.business_id) {
         Some(business) => Some(business),
@@ -81,7 +94,7 @@ pub async fn describe_with(
     };
     // A link that ended since the choice means there is no active business any more.
     let active_business = link.map(|l| (l.customer_id, l.customer_name));
-    Ok(SessionUser { user: user.clone(), business_name: business.map(|b| b.name), active_business })
+    Ok(SessionUser::new(user, business.as_ref().map(|b| b.name.as_str()), active_business))
 }
 
 /// A new access token for a live session.

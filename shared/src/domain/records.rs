@@ -192,7 +192,42 @@ pub enum EmailOwner {
         /// an address (absent on markers written before it was recorded).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         business_id: Option<BusinessId>,
+        /// What a login shows of the user, so that a login need not read it (absent on
+        /// markers written before it was kept).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        card: Option<LoginCard>,
     },
+}
+
+/// What a login answers about the holder of an address, kept on the address's marker: a
+/// copy of the user's names and role, its business's name and, for a partner, its active
+/// customer's id and name. A login that answers from it checks every field against the
+/// user, the business and the link in the same transaction as it records the login, and
+/// reads them and writes the card again when one is out of step (a rename, a switch): the
+/// copy saves the login a read, and is never shown stale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginCard {
+    pub first_name: String,
+    pub last_name: String,
+    pub role: Role,
+    /// The user's business's name (none for an admin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_name: Option<String>,
+    /// A partner's active customer, and its name on the partner's link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<(BusinessId, String)>,
+}
+
+impl LoginCard {
+    pub fn new(user: &User, business_name: Option<&str>, active: Option<(BusinessId, String)>) -> Self {
+        Self {
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+            role: user.role,
+            business_name: business_name.map(str::to_owned),
+            active,
+        }
+    }
 }
 
 /// How long after a sign-up the same form, sent again, is its repeat rather than another
@@ -200,9 +235,14 @@ pub enum EmailOwner {
 pub const SIGN_UP_REPEAT_WINDOW: time::Duration = time::Duration::minutes(10);
 
 impl EmailOwner {
-    /// The marker of an address held by `user`.
-    pub fn user(user: &User) -> Self {
-        Self::User { user_id: user.user_id.clone(), business_id: Some(user.business_id.clone()) }
+    /// The marker of an address held by `user`, a new user of the business named
+    /// `business_name` (none for an admin).
+    pub fn user(user: &User, business_name: Option<&str>) -> Self {
+        Self::User {
+            user_id: user.user_id.clone(),
+            business_id: Some(user.business_id.clone()),
+            card: Some(LoginCard::new(user, business_name, None)),
+        }
     }
 
     /// The marker of an address held by the pending `request`.

@@ -173,17 +173,18 @@ struct SessionUserBody<'a> {
 
 impl<'a> From<&'a SessionUser> for SessionUserBody<'a> {
     fn from(s: &'a SessionUser) -> Self {
-        let own_business = s.user.role != Role::Admin;
+        let own_business = s.shown.role != Role::Admin;
         Self {
-            user_id: s.user.user_id.as_ref(),
-            email: &s.user.email,
-            first_name: &s.user.first_name,
-            last_name: &s.user.last_name,
-            role: s.user.role,
-            business_id: own_business.then_some(&s.user.business_id),
-            business_name: s.business_name.as_deref(),
+            user_id: s.user_id.as_ref(),
+            email: &s.email,
+            first_name: &s.shown.first_name,
+            last_name: &s.shown.last_name,
+            role: s.shown.role,
+            business_id: own_business.then_some(&s.business_id),
+            business_name: s.shown.business_name.as_deref(),
             active_business: s
-                .active_business
+                .shown
+                .active
                 .as_ref()
                 .map(|(id, name)| ActiveBusinessBody { business_id: id, business_name: name }),
         }
@@ -300,7 +301,7 @@ fn login_answer(app: &App, req: &Request, session: Session, mode: SessionMode) -
         id_token: Some(id_token.expose_secret()),
         refresh_token: (mode == SessionMode::Token).then(|| refresh_token.expose()),
         expires_in,
-        landing: described.user.role.landing(),
+        landing: described.shown.role.landing(),
         session: if mode == SessionMode::Cookie { "cookie" } else { "token" },
         user: SessionUserBody::from(&described),
     };

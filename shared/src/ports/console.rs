@@ -7,7 +7,7 @@ use super::{Listing, WriteError};
 use crate::domain::ids::{BusinessId, UserId};
 use crate::domain::mfa::{ChallengeKey, LoginChallenge};
 use crate::domain::profile::BusinessProfile;
-use crate::domain::records::Business;
+use crate::domain::records::{Business, LoginCard};
 use crate::domain::session::{LoginSession, SessionId, SessionKey, StoredSession};
 
 /// Every business, searchable by the start of its name (admins).
@@ -22,6 +22,19 @@ pub trait BusinessDirectory: Send + Sync {
     async fn get_business_record(&self, id: &BusinessId) -> anyhow::Result<Option<(Business, BusinessProfile)>>;
 }
 
+/// What a login's write does with the login card of its address's marker
+/// ([`LoginCard`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CardUse<'a> {
+    /// The card the login answers from, of a user of `business`: the write holds only
+    /// while the user's names, role and active customer, the business's name and the
+    /// active customer's name on the partner's link are the card's. When one is not, the
+    /// write fails with `SessionsEnded` (the user's) or `StaleCard` (the others').
+    pub check: Option<(&'a LoginCard, &'a BusinessId)>,
+    /// The card the marker of the address (the login's email) gets: what the login read.
+    pub write: Option<(&'a str, &'a LoginCard)>,
+}
+
 /// Logins: one record by the login's session id (what every signed-in request checks) and
 /// one by the hash of its refresh token (what refresh and logout find it by); and logins
 /// waiting for their second step (a TOTP code), by the hash of their challenge token.
@@ -31,6 +44,8 @@ pub trait Sessions: Send + Sync {
     /// not ended at or after `login.auth_started_ms` (`SessionsEnded`). `Duplicate` if a
     /// record with either key exists. A login that completes a challenge deletes it in the
     /// same write, only if it is still there (`ChallengeUsed`): a challenge opens one login.
+    /// `card` checks the login card the login answers from, or writes a new one (see
+    /// [`CardUse`]).
     async fn start_login(
         &self,
         id: &SessionId,
@@ -38,6 +53,7 @@ pub trait Sessions: Send + Sync {
         refresh: &SessionKey,
         session: &StoredSession,
         challenge: Option<&ChallengeKey>,
+        card: CardUse<'_>,
     ) -> Result<(), WriteError>;
 
     /// Stores a login waiting for its second step. `Duplicate` if the key exists.

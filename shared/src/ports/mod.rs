@@ -18,7 +18,7 @@ pub mod mail;
 pub mod store;
 
 pub use access_tokens::{TokenError, TokenVerifier, VerifiedToken};
-pub use console::{BusinessDirectory, Sessions};
+pub use console::{BusinessDirectory, CardUse, Sessions};
 pub use identity::{CreateUserError, IdentityProvider, LoginError, MfaError, Refreshed, SignIn, Tokens};
 pub use mail::{Email, EmailSender};
 pub use store::{
@@ -107,6 +107,9 @@ pub enum Conflict {
     /// The account is not active, or its sessions were ended after the login began.
     #[error("the account's sessions were ended")]
     SessionsEnded,
+    /// A login card is out of step with its business's name or its active customer's.
+    #[error("the login card is out of step")]
+    StaleCard,
     /// The user's status is no longer the one the change started from: another change of
     /// it was stored meanwhile.
     #[error("the user's status changed meanwhile")]

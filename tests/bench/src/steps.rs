@@ -167,6 +167,9 @@ pub async fn walk(app: &TestApp) -> anyhow::Result<Walk> {
         app.put_json("/partner/active-business", Some(&pat), &active),
     )
     .await?;
+    // The next login reads the link the switch made and keeps it on the login card; the
+    // one after answers from the card.
+    w.step("login (the partner, after a switch)", "login", false, app.post_json("/auth/login", None, &login)).await?;
     w.step("login (the partner, an active customer)", "login", false, app.post_json("/auth/login", None, &login))
         .await?;
     w.step("business profile (GET)", "business-profile", false, app.get("/business/profile", Some(&hank))).await?;

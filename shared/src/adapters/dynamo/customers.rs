@@ -21,7 +21,7 @@ impl ManagedCustomers for DynamoStore {
         audit: &AuditEvent,
         outbox: Option<&OutboxMessage>,
     ) -> Result<(), WriteError> {
-        let owner = EmailOwner::user(user);
+        let owner = EmailOwner::user(user, Some(&business.name));
         let mut writes =
             vec![users::claim_email(&user.email, &owner)?, users::new_user(user)?, profiles::new_business(business)?];
         writes.extend(partners::link(link)?);

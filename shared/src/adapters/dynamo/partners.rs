@@ -119,7 +119,7 @@ impl Partners for DynamoStore {
             .map_err(|_| anyhow::anyhow!("a batch read answers one entry per key"))?;
         let customer = business.map(from_item::<Business>).transpose()?;
         let account = match owner.map(from_item::<EmailOwner>).transpose()? {
-            Some(EmailOwner::User { user_id, business_id }) => self.account(&user_id, business_id.as_ref()).await?,
+            Some(EmailOwner::User { user_id, business_id, .. }) => self.account(&user_id, business_id.as_ref()).await?,
             _ => None,
         };
         Ok(Invitee { customer, account })

@@ -106,7 +106,7 @@ impl SignUpRequests for DynamoStore {
         outbox: &OutboxMessage,
         audits: &[AuditEvent],
     ) -> Result<(), WriteError> {
-        let owner = EmailOwner::user(user);
+        let owner = EmailOwner::user(user, Some(&business.name));
         let marker = users::marker_item(&request.email, &owner)?;
         let mut writes = vec![
             decide(request)?,

@@ -49,7 +49,7 @@ impl Accounts for DynamoStore {
     }
 
     async fn create_user(&self, user: &User, business: Option<&Business>) -> Result<(), WriteError> {
-        let owner = EmailOwner::user(user);
+        let owner = EmailOwner::user(user, business.map(|b| b.name.as_str()));
         let mut writes = vec![claim_email(&user.email, &owner)?, new_user(user)?];
         if let Some(business) = business {
             writes.push(profiles::put_business(business)?);

@@ -45,7 +45,7 @@ impl State {
     }
 
     fn add_account(&mut self, user: &User, business: Option<&Business>) {
-        self.emails.insert(user.email.clone(), EmailOwner::user(user));
+        self.emails.insert(user.email.clone(), EmailOwner::user(user, business.map(|b| b.name.as_str())));
         self.users.insert(user.user_id.clone(), user.clone());
         if let Some(business) = business {
             self.businesses.insert(business.business_id.clone(), BusinessItem::new(business));

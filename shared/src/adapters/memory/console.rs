@@ -7,9 +7,9 @@ use crate::domain::account::UserStatus;
 use crate::domain::ids::{BusinessId, UserId};
 use crate::domain::mfa::{ChallengeKey, LoginChallenge};
 use crate::domain::profile::{BusinessProfile, directory_name};
-use crate::domain::records::Business;
+use crate::domain::records::{Business, EmailOwner};
 use crate::domain::session::{LoginSession, SessionId, SessionKey, StoredSession};
-use crate::ports::{BusinessDirectory, Conflict, Listing, Sessions, WriteError};
+use crate::ports::{BusinessDirectory, CardUse, Conflict, Listing, Sessions, WriteError};
 
 #[async_trait]
 impl BusinessDirectory for MemoryStore {
@@ -42,19 +42,51 @@ impl Sessions for MemoryStore {
         refresh: &SessionKey,
         session: &StoredSession,
         challenge: Option<&ChallengeKey>,
+        card: CardUse<'_>,
     ) -> Result<(), WriteError> {
         let mut s = self.state().await;
-        let admitted = s.users.get(&login.user_id).is_some_and(|user| {
-            user.status == UserStatus::Active && user.sessions_valid_after_ms < login.auth_started_ms
+        let user = s.users.get(&login.user_id);
+        let admitted = user.is_some_and(|user| {
+            let shown = card.check.is_none_or(|(shown, business)| {
+                (&user.business_id, &user.first_name, &user.last_name, user.role, user.active_business.as_ref())
+                    == (
+                        business,
+                        &shown.first_name,
+                        &shown.last_name,
+                        shown.role,
+                        shown.active.as_ref().map(|(id, _)| id),
+                    )
+            });
+            user.status == UserStatus::Active && user.sessions_valid_after_ms < login.auth_started_ms && shown
+        });
+        let in_step = card.check.is_none_or(|(shown, business)| {
+            let named = shown
+                .business_name
+                .as_ref()
+                .is_none_or(|name| s.businesses.get(business).is_some_and(|b| b.business.name == *name));
+            let active = shown.active.as_ref().is_none_or(|(customer, name)| {
+                s.customer_side.get(&(business.clone(), customer.clone())).is_some_and(|l| l.customer_name == *name)
+            });
+            named && active
+        });
+        let marked = card.write.is_none_or(|(email, _)| {
+            matches!(s.emails.get(email), Some(EmailOwner::User { user_id, .. }) if *user_id == login.user_id)
         });
         let outcome = check([
             (s.logins.contains_key(id) || s.sessions.contains_key(refresh), Conflict::Duplicate),
             (!admitted, Conflict::SessionsEnded),
+            (!in_step, Conflict::StaleCard),
+            (!marked, Conflict::Missing),
             (challenge.is_some_and(|key| !s.challenges.contains_key(key)), Conflict::ChallengeUsed),
         ]);
         if outcome.is_ok() {
             if let Some(key) = challenge {
                 s.challenges.remove(key);
+            }
+            if let Some((email, shown)) = card.write
+                && let Some(EmailOwner::User { card, .. }) = s.emails.get_mut(email)
+            {
+                *card = Some(shown.clone());
             }
             s.logins.insert(id.clone(), login.clone());
             s.sessions.insert(refresh.clone(), session.clone());

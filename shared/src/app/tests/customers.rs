@@ -5,9 +5,10 @@ use secrecy::SecretString;
 
 use super::{Harness, PASSWORD};
 use crate::app::customers::{self, CreateCustomerForm, ManagedCustomer, UpdateCustomerForm};
-use crate::app::login::{LoginForm, login};
+use crate::app::login::{LoginForm, LoginStep, login};
 use crate::app::{AppError, Caller, authenticate};
 use crate::domain::account::{Role, UserStatus};
+use crate::domain::records::EmailOwner;
 use crate::ports::IdentityProvider as _;
 
 const CUSTOMER: &str = "bill@initech-corp.com";
@@ -210,4 +211,66 @@ async fn names_with_invisible_formatting_characters_are_refused() {
 
     let Err(AppError::Validation(errors)) = refused else { panic!("{refused:?}") };
     assert!(errors.get("first_name").unwrap().contains("invisible formatting characters"));
+}
+
+#[tokio::test]
+async fn a_login_after_the_partner_renamed_the_customer_shows_the_new_names_and_renews_the_card() {
+    // Arrange: the customer logged in once (from the card its account was created with),
+    // then its partner changed its first name and its business's name
+    let h = Harness::new();
+    let (partner, customer) = partner_and_customer(&h).await;
+    let LoginStep::Session(before) = login(&h.app, log_in_form(), "198.51.100.7").await.unwrap() else {
+        panic!("a session");
+    };
+    let renamed = UpdateCustomerForm {
+        first_name: Some("William".into()),
+        business_name: Some("Initech Global".into()),
+        ..UpdateCustomerForm::default()
+    };
+    customers::update(&h.app, &partner, customer.business.business_id.as_ref(), &renamed).await.unwrap();
+    let from = h.journal.entries().len();
+
+    // Act
+    let LoginStep::Session(after) = login(&h.app, log_in_form(), "198.51.100.7").await.unwrap() else {
+        panic!("a session");
+    };
+    let LoginStep::Session(again) = login(&h.app, log_in_form(), "198.51.100.7").await.unwrap() else {
+        panic!("a session");
+    };
+
+    // Assert: the card's check refused the first write, so the login read the account and
+    // wrote its card anew; the next login answers from the new card
+    assert_eq!(
+        (before.user.shown.first_name.as_str(), before.user.shown.business_name.as_deref()),
+        ("Bill", Some("Initech"))
+    );
+    for session in [&after, &again] {
+        assert_eq!(session.user.shown.first_name, "William");
+        assert_eq!(session.user.shown.business_name.as_deref(), Some("Initech Global"));
+    }
+    assert_eq!(
+        h.journal_since(from, &["store.start_login"]),
+        ["store.start_login -> SessionsEnded", "store.start_login", "store.start_login"]
+    );
+    let Some(EmailOwner::User { card: Some(card), .. }) = h.app.store.email_owner(CUSTOMER).await.unwrap() else {
+        panic!("a card on the marker");
+    };
+    assert_eq!((card.first_name.as_str(), card.business_name.as_deref()), ("William", Some("Initech Global")));
+}
+
+#[tokio::test]
+async fn a_customer_locked_after_its_card_was_written_is_refused_at_login() {
+    // Arrange
+    let h = Harness::new();
+    let (partner, customer) = partner_and_customer(&h).await;
+    assert!(matches!(login(&h.app, log_in_form(), "198.51.100.7").await, Ok(LoginStep::Session(_))));
+    customers::update(&h.app, &partner, customer.business.business_id.as_ref(), &lock()).await.unwrap();
+    // Cognito still takes the password (as in the moment before it is disabled)
+    h.pool.set_enabled(CUSTOMER, true).await.unwrap();
+
+    // Act
+    let refused = login(&h.app, log_in_form(), "198.51.100.7").await;
+
+    // Assert: the card still names the customer, but the write's check on the user refuses
+    assert!(matches!(refused, Err(AppError::InvalidCredentials)), "{refused:?}");
 }

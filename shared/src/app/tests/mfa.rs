@@ -60,7 +60,7 @@ async fn an_admin_enrols_with_a_code_of_the_new_secret_then_every_login_asks_for
     let session = mfa::complete_login(&h.app, answer(&challenge, &totp_at(&secret, now).unwrap()), ADDRESS).await;
 
     let session = session.expect("the enrolment opens the session");
-    assert_eq!(session.user.user.email, ADMIN);
+    assert_eq!(session.user.email, ADMIN);
     assert!(h.pool.user(ADMIN).unwrap().totp.is_some(), "TOTP is on");
     assert_eq!(h.journal_since(0, &["store.start_login"]).len(), 1);
     let next = challenge_of(&h, ADMIN).await;
@@ -151,7 +151,7 @@ async fn a_challenge_opens_one_login_of_its_own_user() {
     let first = h.answer(&challenge, ADMIN, ADDRESS).await.expect("the first answer logs in");
     let replayed = mfa::complete_login(&h.app, answer(&challenge, &theirs), ADDRESS).await;
 
-    assert_eq!(first.user.user.email, ADMIN);
+    assert_eq!(first.user.email, ADMIN);
     assert!(matches!(replayed, Err(AppError::ChallengeEnded)), "{replayed:?}");
     let forged = MfaForm { challenge_session: Some("A".repeat(43)), code: Some(theirs) };
     assert!(matches!(mfa::complete_login(&h.app, forged, ADDRESS).await, Err(AppError::ChallengeEnded)));
