@@ -112,20 +112,31 @@ impl Wiring {
         let config = Config::from_env()?;
         let sdk = lambda_sdk_config(&config, |name| std::env::var(name).ok())?;
         let verifier = self.tokens.map(|build| build(&config));
-        if let Some(verifier) = &verifier {
-            verifier.prefetch().await;
-        }
         let unwired = |service| Unwired { function: self.function, service };
+        // The clients are built while the keys' fetch waits on the network (polled first,
+        // it has sent its request when the clients' construction runs).
+        let (_, (store, identity, mailer)) = tokio::join!(
+            async {
+                if let Some(verifier) = &verifier {
+                    verifier.prefetch().await;
+                }
+            },
+            async {
+                let identity = match self.identity {
+                    Some(build) => build(&config, &sdk),
+                    None => held::unwired_identity(unwired(Service::Identity)),
+                };
+                let mailer = match self.mailer {
+                    Some(build) => build(&config, &sdk),
+                    None => held::unwired_mailer(unwired(Service::Mail)),
+                };
+                (store(&config, &sdk), identity, mailer)
+            },
+        );
         Ok(App {
-            store: store(&config, &sdk),
-            identity: match self.identity {
-                Some(build) => build(&config, &sdk),
-                None => held::unwired_identity(unwired(Service::Identity)),
-            },
-            mailer: match self.mailer {
-                Some(build) => build(&config, &sdk),
-                None => held::unwired_mailer(unwired(Service::Mail)),
-            },
+            store,
+            identity,
+            mailer,
             verifier: match verifier {
                 Some(verifier) => held::verifier(verifier),
                 None => held::unwired_verifier(unwired(Service::Tokens)),

@@ -14,7 +14,7 @@
 //! disposable one (`shared/data/disposable_email_domains.txt`, the list of the `mailchecker`
 //! crate 6.0.21, MIT-licensed). The build packs both into deflated blocks
 //! (`domain::packed_list`): a function carries a third of their text and unpacks one block
-//! of 4 KiB per lookup, nothing at start-up. The packed free-mail list leaves out the
+//! of 8 KiB per lookup, nothing at start-up. The packed free-mail list leaves out the
 //! domains the disposable check refuses first (about a fifth of it).
 //!
 //! A business address becomes a Cognito username, so it must also be one Cognito accepts, or

@@ -2,7 +2,7 @@
 //! disposable email domains), packed by `build.rs`: cut into blocks of whole lines, each
 //! block deflated. A function carries about a third of the text and does nothing with it at
 //! start-up; a lookup finds the one block that could hold the line by the blocks' first
-//! lines, inflates it (4 KiB of text) and searches it.
+//! lines, inflates it (8 KiB of text) and searches it.
 
 use std::cmp::Ordering;
 
@@ -18,7 +18,7 @@ pub(crate) struct PackedList {
     data: &'static [u8],
 }
 
-/// More than any block inflates to (blocks are packed from about 4 KiB of text).
+/// More than any block inflates to (blocks are packed from about 8 KiB of text).
 const MAX_BLOCK_TEXT: usize = 64 * 1024;
 
 impl PackedList {
@@ -103,7 +103,7 @@ mod tests {
         for (list, text) in LISTS {
             for (at, head) in list.heads.iter().enumerate() {
                 let block = list.block(at);
-                assert!(block.len() <= 4096, "block {at} holds {} bytes", block.len());
+                assert!(block.len() <= 8192, "block {at} holds {} bytes", block.len());
                 assert_eq!(block.lines().next(), Some(*head), "block {at} starts at its head");
             }
             assert_eq!(list.lines(), source_lines(text));
