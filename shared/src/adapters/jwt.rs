@@ -6,7 +6,7 @@
 //! differs.
 //!
 //! The keys are fetched once, at cold start if [`Verifier::prefetch`] is called (the
-//! functions do, concurrently with loading the AWS configuration), so that no request waits
+//! functions do, while they build their SDK clients), so that no request waits
 //! for them. A token with an unknown `kid` may mean the pool rotated its keys, so the keys are
 //! fetched again, but at most once every [`REFETCH_AFTER`]: meanwhile such a token is simply
 //! invalid (401), so a stream of made-up `kid`s cannot turn into a stream of fetches. Every

@@ -15,7 +15,7 @@
 //! crate 6.0.21, MIT-licensed). The build packs both into deflated blocks
 //! (`domain::packed_list`): a function carries a third of their text and unpacks one block
 //! of 8 KiB per lookup, nothing at start-up. The packed free-mail list leaves out the
-//! domains the disposable check refuses first (about a fifth of it).
+//! domains the disposable check refuses first (more than a quarter of it).
 //!
 //! A business address becomes a Cognito username, so it must also be one Cognito accepts, or
 //! the request would pass here and fail at approval. Cognito's usernames are at most 128
